@@ -1,0 +1,181 @@
+//! The SQL dialects of the engines Склад Pro lives on — the one place where they differ.
+//!
+//! Queries are written once as templates: identifiers in backticks, parameters as `?`, no
+//! `LIMIT`/`TOP` (use [`Dialect::select_first`]), no `CASE`, no `COALESCE`, no `LIKE`, no joins,
+//! one row per `INSERT`, dates only as parameters. That subset is what MS Access (Jet/ACE
+//! through ODBC) accepts, and the other engines accept it too. [`Dialect::render`] turns a
+//! template into the engine's own text.
+
+/// Which SQL an engine speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Dialect {
+    MySql,
+    Sqlite,
+    MsSql,
+    /// Microsoft Access (Jet/ACE), reached through ODBC.
+    Access,
+}
+
+impl Dialect {
+    /// The dialect for an ODBC data source, from the DBMS name its driver reports
+    /// (`SQL_DBMS_NAME`: "ACCESS", "SQLite", "MySQL", "Microsoft SQL Server", …).
+    pub fn from_dbms_name(name: &str) -> Option<Dialect> {
+        let n = name.to_ascii_lowercase();
+        if n.contains("access") || n.contains("jet") || n.contains("ace") && n.contains("microsoft")
+        {
+            Some(Dialect::Access)
+        } else if n.contains("sqlite") {
+            Some(Dialect::Sqlite)
+        } else if n.contains("mysql") || n.contains("mariadb") {
+            Some(Dialect::MySql)
+        } else if n.contains("sql server") {
+            Some(Dialect::MsSql)
+        } else {
+            None
+        }
+    }
+
+    fn quotes(self) -> (char, char) {
+        match self {
+            Dialect::MySql => ('`', '`'),
+            Dialect::Sqlite => ('"', '"'),
+            Dialect::MsSql | Dialect::Access => ('[', ']'),
+        }
+    }
+
+    /// Quote one identifier.
+    pub fn quote(self, ident: &str) -> String {
+        let (open, close) = self.quotes();
+        format!("{open}{ident}{close}")
+    }
+
+    /// Turn a template (backtick identifiers, `?` parameters) into this engine's SQL.
+    pub fn render(self, template: &str) -> String {
+        let (open, close) = self.quotes();
+        let mut out = String::with_capacity(template.len() + 16);
+        let mut in_ident = false;
+        let mut in_string = false;
+        let mut param = 0;
+        for c in template.chars() {
+            match c {
+                '\'' if !in_ident => {
+                    in_string = !in_string;
+                    out.push(c);
+                }
+                '`' if !in_string => {
+                    out.push(if in_ident { close } else { open });
+                    in_ident = !in_ident;
+                }
+                '?' if !in_string && !in_ident && self == Dialect::MsSql => {
+                    param += 1;
+                    out.push_str(&format!("@P{param}"));
+                }
+                _ => out.push(c),
+            }
+        }
+        out
+    }
+
+    /// `SELECT <columns> <rest>` returning at most one row: `TOP 1` or `LIMIT 1`.
+    pub fn select_first(self, columns: &str, rest: &str) -> String {
+        match self {
+            Dialect::MsSql | Dialect::Access => {
+                self.render(&format!("SELECT TOP 1 {columns} {rest}"))
+            }
+            Dialect::MySql | Dialect::Sqlite => {
+                self.render(&format!("SELECT {columns} {rest} LIMIT 1"))
+            }
+        }
+    }
+
+    /// The statement that reads the key of the row the same session inserted last.
+    pub fn last_insert_id(self) -> &'static str {
+        match self {
+            Dialect::MySql => "SELECT LAST_INSERT_ID()",
+            Dialect::Sqlite => "SELECT last_insert_rowid()",
+            // SCOPE_IDENTITY() is per batch, and every statement is its own batch here.
+            Dialect::MsSql | Dialect::Access => "SELECT @@IDENTITY",
+        }
+    }
+
+    /// Lower-case a text expression (Access has `LCASE`, the others `LOWER`).
+    pub fn lower(self, expr: &str) -> String {
+        match self {
+            Dialect::Access => format!("LCASE({expr})"),
+            _ => format!("LOWER({expr})"),
+        }
+    }
+
+    /// Whether `INSERT … VALUES (…), (…)` is accepted (Access takes one row per INSERT).
+    pub fn multi_row_insert(self) -> bool {
+        !matches!(self, Dialect::Access)
+    }
+
+    /// A list of `n` parameter markers for `IN (…)`, as a template.
+    pub fn params(n: usize) -> String {
+        let mut s = String::with_capacity(n * 3);
+        for i in 0..n {
+            if i > 0 {
+                s.push_str(", ");
+            }
+            s.push('?');
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_identifiers_and_parameters() {
+        let t = "SELECT `ID`, `Date` FROM `operations` WHERE `Note` = ? AND `Acct` > ?";
+        assert_eq!(
+            Dialect::Access.render(t),
+            "SELECT [ID], [Date] FROM [operations] WHERE [Note] = ? AND [Acct] > ?"
+        );
+        assert_eq!(
+            Dialect::MsSql.render(t),
+            "SELECT [ID], [Date] FROM [operations] WHERE [Note] = @P1 AND [Acct] > @P2"
+        );
+        assert_eq!(
+            Dialect::Sqlite.render(t),
+            "SELECT \"ID\", \"Date\" FROM \"operations\" WHERE \"Note\" = ? AND \"Acct\" > ?"
+        );
+        assert_eq!(Dialect::MySql.render(t), t);
+    }
+
+    #[test]
+    fn leaves_string_literals_alone() {
+        assert_eq!(
+            Dialect::MsSql.render("SELECT `a` FROM `t` WHERE `b` = 'x?`y' AND `c` = ?"),
+            "SELECT [a] FROM [t] WHERE [b] = 'x?`y' AND [c] = @P1"
+        );
+    }
+
+    #[test]
+    fn first_row_uses_top_or_limit() {
+        let rest = "FROM `goods` WHERE `Code` = ? ORDER BY `ID`";
+        assert_eq!(
+            Dialect::Access.select_first("`ID`", rest),
+            "SELECT TOP 1 [ID] FROM [goods] WHERE [Code] = ? ORDER BY [ID]"
+        );
+        assert_eq!(
+            Dialect::MySql.select_first("`ID`", rest),
+            "SELECT `ID` FROM `goods` WHERE `Code` = ? ORDER BY `ID` LIMIT 1"
+        );
+    }
+
+    #[test]
+    fn picks_dialect_from_dbms_name() {
+        assert_eq!(Dialect::from_dbms_name("ACCESS"), Some(Dialect::Access));
+        assert_eq!(Dialect::from_dbms_name("SQLite"), Some(Dialect::Sqlite));
+        assert_eq!(
+            Dialect::from_dbms_name("Microsoft SQL Server"),
+            Some(Dialect::MsSql)
+        );
+        assert_eq!(Dialect::from_dbms_name("MySQL"), Some(Dialect::MySql));
+        assert_eq!(Dialect::from_dbms_name("Oracle"), None);
+    }
+}

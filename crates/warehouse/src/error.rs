@@ -1,0 +1,100 @@
+use std::fmt;
+
+/// What kind of failure a database reported, as far as the shared code needs to know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbErrorKind {
+    /// A unique or primary key already holds the value.
+    Duplicate,
+    /// Another writer holds a lock, or the engine chose this transaction as a deadlock victim:
+    /// the whole transaction may be run again.
+    Conflict,
+    /// The connection could not be made or was lost.
+    Connection,
+    Other,
+}
+
+/// A failure reported by a database engine or driver.
+#[derive(Debug, Clone)]
+pub struct DbError {
+    pub kind: DbErrorKind,
+    pub message: String,
+}
+
+impl DbError {
+    pub fn new(kind: DbErrorKind, message: impl Into<String>) -> Self {
+        DbError {
+            kind,
+            message: message.into(),
+        }
+    }
+    pub fn other(message: impl Into<String>) -> Self {
+        Self::new(DbErrorKind::Other, message)
+    }
+}
+
+impl fmt::Display for DbError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for DbError {}
+
+/// Errors of the warehouse layer. Each names the item and, where there is one, the fix.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot connect to the {backend} database: {message}")]
+    Connect {
+        backend: &'static str,
+        message: String,
+    },
+    #[error("this is not a Склад Pro database: {0}")]
+    NotWarehouse(String),
+    #[error("database error: {0}")]
+    Database(#[from] DbError),
+    #[error("good {good_id} does not exist in Склад Pro (or is deleted); check the goods list")]
+    UnknownGood { good_id: i64 },
+    #[error("partner {partner_id} does not exist in Склад Pro")]
+    UnknownPartner { partner_id: i64 },
+    #[error("object {object_id} does not exist in Склад Pro")]
+    UnknownObject { object_id: i64 },
+    #[error("payment type {payment_type} does not exist in Склад Pro")]
+    UnknownPaymentType { payment_type: i64 },
+    #[error("goods group {group_id} does not exist in Склад Pro")]
+    UnknownGoodsGroup { group_id: i64 },
+    #[error("{item}: {message}")]
+    InvalidInput { item: String, message: String },
+    #[error("document {0} was not found")]
+    DocumentNotFound(String),
+    #[error(
+        "document {0} carries a УНП and is fiscal: Склад Pro SUPTO rules forbid changing or annulling it here"
+    )]
+    Fiscal(String),
+    #[error("{0}")]
+    Unsupported(String),
+    #[error(
+        "no free document number was found for {0} after many attempts; another program may be reserving numbers"
+    )]
+    NumberingExhausted(String),
+}
+
+impl Error {
+    pub(crate) fn invalid(item: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::InvalidInput {
+            item: item.into(),
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn is_conflict(&self) -> bool {
+        matches!(
+            self,
+            Error::Database(DbError {
+                kind: DbErrorKind::Conflict,
+                ..
+            })
+        )
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,33 @@
+//! The Microinvest Warehouse Pro (Склад Pro) database: its schema, and the reads and writes the
+//! sync needs, over MySQL, SQLite, MS SQL Server and ODBC (MS Access). Knows nothing of the shop.
+//!
+//! [`Warehouse`] is the one interface; [`Connection`] picks the backend.
+
+mod backend;
+mod checks;
+mod connection;
+mod dialect;
+mod error;
+mod model;
+pub mod money;
+mod schema;
+mod seed;
+mod sql;
+pub mod usn;
+mod value;
+mod warehouse;
+mod write;
+
+pub use checks::{MAX_BARCODE_CHARS, MAX_TEXT_CHARS};
+pub use connection::Connection;
+pub use dialect::Dialect;
+pub use error::{DbError, DbErrorKind, Error, Result};
+pub use model::*;
+pub use seed::{SeedOptions, SeedSummary};
+pub use value::{Row, Value};
+pub use warehouse::{BlankDatabase, Warehouse};
+
+/// The DDL this crate generates for an engine (for documentation and the SQL text tests).
+pub fn create_table_statements(dialect: Dialect) -> Vec<String> {
+    schema::create_statements(dialect)
+}

@@ -1,0 +1,451 @@
+//! Every query the warehouse layer runs, as templates (see [`crate::dialect`] for the rules):
+//! the fixed ones as constants listed in [`FIXED`], the ones with a variable shape as builder
+//! functions. Tests render all of them for MS Access and MS SQL Server and check the text.
+
+pub(crate) const VERSION: &str = "SELECT `Version`, `ProductID` FROM `system`";
+pub(crate) const CONFIGURATION: &str = "SELECT `Key`, `Value`, `UserID` FROM `configuration`";
+pub(crate) const CURRENCIES: &str =
+    "SELECT `ID`, `Currency`, `Description`, `Deleted` FROM `currencies` ORDER BY `ID`";
+pub(crate) const USERS: &str = "SELECT `ID`, `Code`, `Name`, `UserLevel`, `GroupID`, `Deleted` FROM `users` WHERE `ID` > 1 ORDER BY `Name`";
+pub(crate) const OBJECTS: &str = "SELECT `ID`, `Code`, `Name`, `GroupID`, `PriceGroup`, `Deleted` FROM `objects` WHERE `ID` > 1 ORDER BY `Name`";
+pub(crate) const OBJECT_IDS: &str = "SELECT `ID` FROM `objects`";
+pub(crate) const OBJECT_GROUPS: &str =
+    "SELECT `ID`, `Code`, `Name` FROM `objectsgroups` WHERE `ID` > 1 ORDER BY `Code`";
+pub(crate) const GOODS_GROUPS: &str =
+    "SELECT `ID`, `Code`, `Name` FROM `goodsgroups` WHERE `ID` > 1 ORDER BY `Code`";
+pub(crate) const GOODS_GROUP_CODES: &str = "SELECT `Code` FROM `goodsgroups`";
+pub(crate) const GOODS_GROUP_BY_ID: &str =
+    "SELECT `ID`, `Code`, `Name` FROM `goodsgroups` WHERE `ID` = ?";
+pub(crate) const VAT_GROUPS: &str =
+    "SELECT `ID`, `Code`, `Name`, `VATValue` FROM `vatgroups` ORDER BY `ID`";
+pub(crate) const PAYMENT_TYPES: &str =
+    "SELECT `ID`, `Name`, `PaymentMethod` FROM `paymenttypes` ORDER BY `ID`";
+pub(crate) const PARTNER_COLUMNS: &str = "`ID`, `Code`, `Company`, `MOL`, `City`, `Address`, `Phone`, `eMail`, `TaxNo`, `Bulstat`, `Deleted`";
+pub(crate) const INSERT_NEXT_ACCT: &str = "INSERT INTO `nextacct` (`NextAcct`) VALUES (?)";
+pub(crate) const DELETE_NEXT_ACCT: &str = "DELETE FROM `nextacct` WHERE `NextAcct` = ?";
+pub(crate) const GOOD_FOR_LINE: &str =
+    "SELECT `ID`, `PriceIn`, `TaxGroup`, `Deleted` FROM `goods` WHERE `ID` = ?";
+pub(crate) const PARTNER_EXISTS: &str = "SELECT `ID`, `Company` FROM `partners` WHERE `ID` = ?";
+pub(crate) const OBJECT_EXISTS: &str = "SELECT `ID` FROM `objects` WHERE `ID` = ?";
+pub(crate) const PAYMENT_TYPE_BY_ID: &str =
+    "SELECT `ID`, `Name`, `PaymentMethod` FROM `paymenttypes` WHERE `ID` = ?";
+pub(crate) const VAT_GROUP_BY_ID: &str = "SELECT `ID`, `VATValue` FROM `vatgroups` WHERE `ID` = ?";
+/// With [`crate::Dialect::select_first`] and the column `ID`.
+pub(crate) const STORE_ROW_REST: &str = "FROM `store` WHERE `ObjectID` = ? AND `GoodID` = ?";
+pub(crate) const STORE_CHANGE: &str =
+    "UPDATE `store` SET `Qtty` = `Qtty` + ? WHERE `ObjectID` = ? AND `GoodID` = ?";
+pub(crate) const USN_TAKEN: &str = "SELECT `ID` FROM `ecrreceipts` WHERE `Description` = ?";
+pub(crate) const USN_MAX_SEQUENCE: &str =
+    "SELECT MAX(`ReceiptID`) FROM `ecrreceipts` WHERE `ECRID` = ? AND `ReceiptType` = 8";
+pub(crate) const USN_TEXTS: &str = "SELECT `Description` FROM `ecrreceipts` WHERE `ECRID` = ?";
+pub(crate) const USN_OF_DOCUMENT: &str = "SELECT `Description` FROM `ecrreceipts` WHERE `OperType` = ? AND `Acct` = ? AND `ReceiptType` = 8";
+pub(crate) const USN_ROWS: &str =
+    "SELECT `ID`, `ECRID`, `Description` FROM `ecrreceipts` WHERE `ReceiptType` = 8";
+pub(crate) const DOCUMENTS_BY_NOTE: &str = "SELECT `OperType`, `Acct`, `ObjectID`, `PartnerID` FROM `operations` WHERE `Note` = ? AND `Acct` > 0";
+pub(crate) const SET_PARTNER_CODE: &str = "UPDATE `partners` SET `Code` = ? WHERE `ID` = ?";
+pub(crate) const UPDATE_PARTNER: &str = "UPDATE `partners` SET `Company` = ?, `Company2` = ?, `MOL` = ?, `MOL2` = ?, \
+     `City` = ?, `City2` = ?, `Address` = ?, `Address2` = ?, `Phone` = ?, `Phone2` = ?, `eMail` = ?, `TaxNo` = ?, \
+     `Bulstat` = ?, `UserRealTime` = ? WHERE `ID` = ?";
+pub(crate) const APPLICATION_LOG: &str = "INSERT INTO `applicationlog` (`Message`, `UserID`, `UserRealTime`, `MessageSource`) VALUES (?, ?, ?, ?)";
+
+/// The fixed templates, for the text tests.
+#[cfg(test)]
+pub(crate) const FIXED: &[&str] = &[
+    VERSION,
+    CONFIGURATION,
+    CURRENCIES,
+    USERS,
+    OBJECTS,
+    OBJECT_IDS,
+    OBJECT_GROUPS,
+    GOODS_GROUPS,
+    GOODS_GROUP_CODES,
+    GOODS_GROUP_BY_ID,
+    VAT_GROUPS,
+    PAYMENT_TYPES,
+    INSERT_NEXT_ACCT,
+    DELETE_NEXT_ACCT,
+    GOOD_FOR_LINE,
+    PARTNER_EXISTS,
+    OBJECT_EXISTS,
+    PAYMENT_TYPE_BY_ID,
+    VAT_GROUP_BY_ID,
+    STORE_CHANGE,
+    USN_TAKEN,
+    USN_MAX_SEQUENCE,
+    USN_TEXTS,
+    USN_OF_DOCUMENT,
+    USN_ROWS,
+    DOCUMENTS_BY_NOTE,
+    SET_PARTNER_CODE,
+    UPDATE_PARTNER,
+    APPLICATION_LOG,
+];
+
+/// `INSERT INTO t (a, b) VALUES (?, ?)` — one row.
+pub(crate) fn insert(table: &str, columns: &[&str]) -> String {
+    let cols: Vec<String> = columns.iter().map(|c| format!("`{c}`")).collect();
+    format!(
+        "INSERT INTO `{table}` ({}) VALUES ({})",
+        cols.join(", "),
+        crate::dialect::Dialect::params(columns.len())
+    )
+}
+
+/// `… IN (?, ?, …)` for `n` values.
+pub(crate) fn in_list(n: usize) -> String {
+    format!("({})", crate::dialect::Dialect::params(n))
+}
+
+pub(crate) fn goods(price_column: &str, groups: usize) -> String {
+    let mut s = format!(
+        "SELECT `ID`, `Code`, `Name`, `BarCode1`, `BarCode2`, `BarCode3`, `Catalog1`, `Catalog2`, `Catalog3`, \
+         `Measure1`, `TaxGroup`, `GroupID`, `Deleted`, `PriceIn`, `{price_column}` FROM `goods` WHERE `ID` > 1"
+    );
+    if groups > 0 {
+        s.push_str(&format!(" AND `GroupID` IN {}", in_list(groups)));
+    }
+    s.push_str(" ORDER BY `ID`");
+    s
+}
+
+pub(crate) fn quantities(objects: usize) -> String {
+    format!(
+        "SELECT `GoodID`, SUM(`Qtty`), MIN(`Qtty`) FROM `store` WHERE `ObjectID` IN {} GROUP BY `GoodID`",
+        in_list(objects)
+    )
+}
+
+pub(crate) fn negative_store_rows(objects: usize) -> String {
+    format!(
+        "SELECT `ID`, `GoodID`, `Qtty` FROM `store` WHERE `ObjectID` IN {} AND `Qtty` < 0",
+        in_list(objects)
+    )
+}
+
+/// Quantities in open Orders (OperType 19) per good; drafts (Acct ≤ 0) and numbering marker rows
+/// (PartnerID 0) are not orders.
+pub(crate) fn reserved_by_orders(objects: usize) -> String {
+    format!(
+        "SELECT `GoodID`, SUM(`Qtty`) FROM `operations` WHERE `OperType` = 19 AND `Acct` > 0 AND `PartnerID` <> 0 \
+         AND `ObjectID` IN {} GROUP BY `GoodID`",
+        in_list(objects)
+    )
+}
+
+/// Partners whose `lhs` (a column, or an expression over one) equals the parameter.
+pub(crate) fn partner_by(lhs: &str) -> String {
+    format!("SELECT {PARTNER_COLUMNS} FROM `partners` WHERE {lhs} = ? AND `ID` > 1 ORDER BY `ID`")
+}
+
+/// Highest document number of a series (of types), optionally within one object.
+pub(crate) fn max_acct(table: &str, types: usize, per_object: bool) -> String {
+    let mut s = format!(
+        "SELECT MAX(`Acct`) FROM `{table}` WHERE `OperType` IN {}",
+        in_list(types)
+    );
+    if per_object {
+        s.push_str(" AND `ObjectID` = ?");
+    }
+    s
+}
+
+fn document_filter(per_object: bool) -> &'static str {
+    if per_object {
+        "`OperType` = ? AND `Acct` = ? AND `ObjectID` = ?"
+    } else {
+        "`OperType` = ? AND `Acct` = ?"
+    }
+}
+
+pub(crate) fn document_lines(per_object: bool) -> String {
+    format!(
+        "SELECT `ID`, `GoodID`, `Qtty`, `PriceOut`, `VATOut`, `Discount`, `PartnerID`, `ObjectID`, `Date`, `Note`, \
+         `OperatorID`, `UserID`, `Sign` FROM `operations` WHERE {} AND `PartnerID` <> 0 ORDER BY `ID`",
+        document_filter(per_object)
+    )
+}
+
+pub(crate) fn delete_document_lines(per_object: bool) -> String {
+    format!(
+        "DELETE FROM `operations` WHERE {} AND `PartnerID` <> 0",
+        document_filter(per_object)
+    )
+}
+
+pub(crate) fn delete_document_payments(per_object: bool) -> String {
+    format!(
+        "DELETE FROM `payments` WHERE {}",
+        document_filter(per_object)
+    )
+}
+
+pub(crate) fn update_due_payment(per_object: bool) -> String {
+    format!(
+        "UPDATE `payments` SET `Qtty` = ? WHERE {} AND `Mode` = -1",
+        document_filter(per_object)
+    )
+}
+
+pub(crate) fn update_good(price_column: &str) -> String {
+    format!(
+        "UPDATE `goods` SET `Code` = ?, `Name` = ?, `Name2` = ?, `BarCode1` = ?, `BarCode2` = ?, `BarCode3` = ?, \
+         `Catalog1` = ?, `Catalog2` = ?, `Catalog3` = ?, `Measure1` = ?, `{price_column}` = ?, `TaxGroup` = ?, \
+         `GroupID` = ? WHERE `ID` = ?"
+    )
+}
+
+pub(crate) const OPERATION_COLUMNS: &[&str] = &[
+    "OperType",
+    "Acct",
+    "GoodID",
+    "PartnerID",
+    "ObjectID",
+    "OperatorID",
+    "Qtty",
+    "Sign",
+    "PriceIn",
+    "PriceOut",
+    "VATIn",
+    "VATOut",
+    "Discount",
+    "CurrencyID",
+    "CurrencyRate",
+    "Date",
+    "Lot",
+    "LotID",
+    "Note",
+    "SrcDocID",
+    "UserID",
+    "UserRealTime",
+];
+
+pub(crate) const PAYMENT_COLUMNS: &[&str] = &[
+    "Acct",
+    "OperType",
+    "PartnerID",
+    "ObjectID",
+    "Qtty",
+    "Mode",
+    "Sign",
+    "Date",
+    "UserID",
+    "UserRealTime",
+    "Type",
+    "TransactionNumber",
+    "EndDate",
+];
+
+pub(crate) const CASHBOOK_COLUMNS: &[&str] = &[
+    "Date",
+    "Desc",
+    "OperType",
+    "Sign",
+    "Profit",
+    "UserID",
+    "UserRealtime",
+    "ObjectID",
+];
+
+pub(crate) const ECR_COLUMNS: &[&str] = &[
+    "OperType",
+    "Acct",
+    "ReceiptID",
+    "ReceiptDate",
+    "ReceiptType",
+    "ECRID",
+    "Description",
+    "Total",
+    "UserID",
+    "UserRealTime",
+];
+
+pub(crate) const STORE_COLUMNS: &[&str] = &[
+    "ObjectID", "GoodID", "Qtty", "Price", "Lot", "LotID", "LotOrder",
+];
+
+pub(crate) const PARTNER_INSERT_COLUMNS: &[&str] = &[
+    "Code",
+    "Company",
+    "Company2",
+    "MOL",
+    "MOL2",
+    "City",
+    "City2",
+    "Address",
+    "Address2",
+    "Phone",
+    "Phone2",
+    "Fax",
+    "eMail",
+    "TaxNo",
+    "Bulstat",
+    "BankName",
+    "BankCode",
+    "BankAcct",
+    "BankVATName",
+    "BankVATCode",
+    "BankVATAcct",
+    "PriceGroup",
+    "Discount",
+    "Type",
+    "IsVeryUsed",
+    "UserID",
+    "GroupID",
+    "UserRealTime",
+    "Deleted",
+    "CardNumber",
+    "Note1",
+    "Note2",
+    "PaymentDays",
+];
+
+pub(crate) const GOOD_INSERT_COLUMNS: &[&str] = &[
+    "Code",
+    "BarCode1",
+    "BarCode2",
+    "BarCode3",
+    "Catalog1",
+    "Catalog2",
+    "Catalog3",
+    "Name",
+    "Name2",
+    "Measure1",
+    "Measure2",
+    "Ratio",
+    "PriceIn",
+    "PriceOut1",
+    "PriceOut2",
+    "PriceOut3",
+    "PriceOut4",
+    "PriceOut5",
+    "PriceOut6",
+    "PriceOut7",
+    "PriceOut8",
+    "PriceOut9",
+    "PriceOut10",
+    "MinQtty",
+    "NormalQtty",
+    "Description",
+    "Type",
+    "IsRecipe",
+    "TaxGroup",
+    "IsVeryUsed",
+    "GroupID",
+    "Deleted",
+];
+
+/// Every template with a variable shape, built at a representative size, for the text tests.
+#[cfg(test)]
+pub(crate) fn built_for_tests() -> Vec<String> {
+    use crate::dialect::Dialect;
+    vec![
+        insert("operations", OPERATION_COLUMNS),
+        insert("payments", PAYMENT_COLUMNS),
+        insert("cashbook", CASHBOOK_COLUMNS),
+        insert("ecrreceipts", ECR_COLUMNS),
+        insert("store", STORE_COLUMNS),
+        insert("partners", PARTNER_INSERT_COLUMNS),
+        insert("goods", GOOD_INSERT_COLUMNS),
+        goods("PriceOut2", 3),
+        goods("PriceOut2", 0),
+        quantities(2),
+        negative_store_rows(2),
+        reserved_by_orders(2),
+        partner_by("`Bulstat`"),
+        partner_by(&Dialect::Access.lower("`eMail`")),
+        max_acct("operations", 2, false),
+        max_acct("payments", 1, true),
+        document_lines(false),
+        document_lines(true),
+        delete_document_lines(true),
+        delete_document_payments(false),
+        update_due_payment(true),
+        update_good("PriceOut2"),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dialect::Dialect;
+
+    fn all_templates() -> Vec<String> {
+        let mut all: Vec<String> = FIXED.iter().map(|s| s.to_string()).collect();
+        all.push(format!("SELECT TOP 1 `ID` {STORE_ROW_REST}"));
+        all.extend(built_for_tests());
+        all
+    }
+
+    /// What MS Access (Jet/ACE through ODBC) rejects or misreads, checked on every query.
+    #[test]
+    fn every_query_is_valid_access_sql() {
+        for t in all_templates() {
+            let sql = Dialect::Access.render(&t);
+            let upper = sql.to_uppercase();
+            for banned in [
+                " LIMIT ",
+                " CASE ",
+                "COALESCE(",
+                " LIKE ",
+                " JOIN ",
+                "IFNULL(",
+                "NOW()",
+                "GETDATE()",
+            ] {
+                assert!(!upper.contains(banned), "{banned} in Access SQL: {sql}");
+            }
+            assert!(
+                !sql.contains('`') && !sql.contains('"'),
+                "non-bracket quoting: {sql}"
+            );
+            assert!(!upper.contains("), ("), "multi-row INSERT: {sql}");
+            assert_eq!(
+                sql.matches('[').count(),
+                sql.matches(']').count(),
+                "unbalanced: {sql}"
+            );
+            // Dates are parameters: no quoted literal that looks like a date.
+            assert!(
+                !sql.contains("'20") && !sql.contains("#20"),
+                "date literal: {sql}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_query_is_valid_mssql_sql() {
+        for t in all_templates() {
+            let sql = Dialect::MsSql.render(&t);
+            let upper = sql.to_uppercase();
+            assert!(!upper.contains(" LIMIT "), "{sql}");
+            assert!(!sql.contains('?'), "unnumbered parameter: {sql}");
+            let expected = t.matches('?').count();
+            for n in 1..=expected {
+                assert!(sql.contains(&format!("@P{n}")), "missing @P{n}: {sql}");
+            }
+            assert!(!sql.contains(&format!("@P{}", expected + 1)), "{sql}");
+        }
+    }
+
+    #[test]
+    fn key_queries_read_as_expected() {
+        assert_eq!(
+            Dialect::Access.render(&quantities(2)),
+            "SELECT [GoodID], SUM([Qtty]), MIN([Qtty]) FROM [store] WHERE [ObjectID] IN (?, ?) GROUP BY [GoodID]"
+        );
+        assert_eq!(
+            Dialect::MsSql.render(&max_acct("operations", 2, true)),
+            "SELECT MAX([Acct]) FROM [operations] WHERE [OperType] IN (@P1, @P2) AND [ObjectID] = @P3"
+        );
+        assert_eq!(
+            Dialect::Access.render(INSERT_NEXT_ACCT),
+            "INSERT INTO [nextacct] ([NextAcct]) VALUES (?)"
+        );
+        assert_eq!(
+            Dialect::Access
+                .select_first("`ID`", "FROM `store` WHERE `ObjectID` = ? AND `GoodID` = ?"),
+            "SELECT TOP 1 [ID] FROM [store] WHERE [ObjectID] = ? AND [GoodID] = ?"
+        );
+    }
+}
