@@ -1,0 +1,152 @@
+//! What the engine tells whoever watches it (the window, the headless runner): progress, per-item
+//! errors with their fix, log lines and run summaries. Sending never blocks.
+
+use serde::Serialize;
+use tokio::sync::mpsc;
+
+/// The sync tasks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Task {
+    /// Експорт от Склад Pro.
+    Export,
+    /// Изтегляне на стоки от CloudCart (one-time product pull).
+    ProductPull,
+    /// Проверка съответствие на стоките.
+    Correspondence,
+}
+
+impl Task {
+    pub fn label(self) -> &'static str {
+        match self {
+            Task::Export => "Експорт от Склад Pro",
+            Task::ProductPull => "Изтегляне на стоки от CloudCart",
+            Task::Correspondence => "Проверка съответствие на стоките",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    Info,
+    Warning,
+    Error,
+}
+
+/// A problem with one item: what it is, what is wrong, what to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ItemProblem {
+    /// e.g. `good 123 "Тениска Витоша" (BarCode1 3800000000017)`.
+    pub item: String,
+    pub message: String,
+}
+
+/// Counters of one run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RunSummary {
+    pub created: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub deactivated: u64,
+    pub skipped: u64,
+    pub problems: Vec<ItemProblem>,
+    pub dry_run: bool,
+}
+
+impl RunSummary {
+    pub fn written(&self) -> u64 {
+        self.created + self.updated + self.deactivated
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    Started {
+        task: Task,
+        dry_run: bool,
+    },
+    Phase {
+        task: Task,
+        phase: String,
+    },
+    Progress {
+        task: Task,
+        done: u64,
+        total: u64,
+    },
+    Item {
+        task: Task,
+        level: Level,
+        problem: ItemProblem,
+    },
+    Log {
+        task: Task,
+        level: Level,
+        message: String,
+    },
+    Finished {
+        task: Task,
+        summary: RunSummary,
+    },
+    Failed {
+        task: Task,
+        message: String,
+    },
+}
+
+/// Where a task reports; dropping the receiver never stops a task.
+#[derive(Debug, Clone)]
+pub struct Reporter {
+    task: Task,
+    tx: Option<mpsc::UnboundedSender<Event>>,
+}
+
+impl Reporter {
+    pub fn new(task: Task, tx: mpsc::UnboundedSender<Event>) -> Reporter {
+        Reporter { task, tx: Some(tx) }
+    }
+
+    /// A reporter nobody listens to.
+    pub fn silent(task: Task) -> Reporter {
+        Reporter { task, tx: None }
+    }
+
+    pub fn task(&self) -> Task {
+        self.task
+    }
+
+    pub fn send(&self, event: Event) {
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(event);
+        }
+    }
+    pub fn phase(&self, phase: impl Into<String>) {
+        self.send(Event::Phase {
+            task: self.task,
+            phase: phase.into(),
+        });
+    }
+    pub fn progress(&self, done: u64, total: u64) {
+        self.send(Event::Progress {
+            task: self.task,
+            done,
+            total,
+        });
+    }
+    pub fn log(&self, level: Level, message: impl Into<String>) {
+        self.send(Event::Log {
+            task: self.task,
+            level,
+            message: message.into(),
+        });
+    }
+    pub fn item(&self, level: Level, problem: ItemProblem) {
+        self.send(Event::Item {
+            task: self.task,
+            level,
+            problem,
+        });
+    }
+}

@@ -1,0 +1,636 @@
+//! Експорт от Склад Pro: goods, quantities and retail prices to the shop. Only what changed
+//! since the last successful push is written; a dry run writes nothing and says what it would do.
+
+use std::collections::HashMap;
+
+use futures::TryStreamExt;
+use rust_decimal::{Decimal, RoundingStrategy};
+use skladsync_cloudcart::{
+    Client, Id, NewProduct, NewVariant, Variant, VariantUpdate, VariantsQuery,
+};
+use skladsync_warehouse::{Good, Group, PriceGroup, Warehouse, money};
+
+use crate::catalog::{ProductPlan, VariantPlan, plan_products};
+use crate::currency::bgn_to_eur;
+use crate::error::EngineError;
+use crate::events::{ItemProblem, Level, Reporter, RunSummary};
+use crate::journal::{Journal, Pushed};
+use crate::settings::{CompareBy, MissingGoods, PriceSource, Server, StockFormula};
+
+/// What the shop should hold for one good.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Desired {
+    pub quantity: Decimal,
+    pub price: Decimal,
+}
+
+/// Everything read from Склад Pro for an export.
+#[derive(Debug, Clone)]
+pub struct WarehouseSide {
+    pub goods: Vec<Good>,
+    pub desired: HashMap<i64, Desired>,
+    pub groups: Vec<Group>,
+    pub problems: Vec<ItemProblem>,
+}
+
+/// The objects whose quantities are summed: the object groups chosen, else the object for
+/// operations.
+pub async fn quantity_objects(wh: &Warehouse, server: &Server) -> Result<Vec<i64>, EngineError> {
+    let export = &server.export;
+    if export.object_groups.is_empty() {
+        return export.object.map(|o| vec![o]).ok_or_else(|| {
+            EngineError::InvalidSettings(vec![
+                "Обект за операции: изберете обект (choose the object for operations)".into(),
+            ])
+        });
+    }
+    let objects: Vec<i64> = wh
+        .locations()
+        .await?
+        .into_iter()
+        .filter(|o| export.object_groups.contains(&o.group_id))
+        .map(|o| o.id)
+        .collect();
+    if objects.is_empty() {
+        return Err(EngineError::InvalidSettings(vec![
+            "Групи обекти за количества: в избраните групи няма обекти".into(),
+        ]));
+    }
+    Ok(objects)
+}
+
+/// The price group the shop gets.
+pub async fn price_group(wh: &Warehouse, server: &Server) -> Result<PriceGroup, EngineError> {
+    Ok(match server.export.price {
+        PriceSource::Retail => PriceGroup::RETAIL,
+        PriceSource::Group { group } => group,
+        PriceSource::ObjectPriceGroup => {
+            let object = server.export.object.ok_or_else(|| {
+                EngineError::InvalidSettings(vec![
+                    "Обект за операции: нужен е за ценовата група на обекта".into(),
+                ])
+            })?;
+            wh.locations()
+                .await?
+                .into_iter()
+                .find(|o| o.id == object)
+                .map(|o| o.price_group)
+                .unwrap_or(PriceGroup::RETAIL)
+        }
+    })
+}
+
+/// The shop's price: with VAT, in cents, in EUR when asked and the database is in BGN.
+pub fn shop_price(
+    stored: Decimal,
+    vat_rate: Decimal,
+    prices_include_vat: bool,
+    to_eur: bool,
+) -> Decimal {
+    let gross = if prices_include_vat {
+        stored
+    } else {
+        stored * (Decimal::ONE_HUNDRED + vat_rate) / Decimal::ONE_HUNDRED
+    };
+    let gross = money::round_money(gross);
+    if to_eur { bgn_to_eur(gross) } else { gross }
+}
+
+/// The shop's quantity: whole units, never negative (fractional stock is rounded down).
+pub fn shop_quantity(on_hand: Decimal, reserved: Decimal) -> Decimal {
+    (on_hand - reserved)
+        .max(Decimal::ZERO)
+        .round_dp_with_strategy(0, RoundingStrategy::ToZero)
+}
+
+pub async fn read_warehouse(
+    wh: &Warehouse,
+    server: &Server,
+    reporter: &Reporter,
+) -> Result<WarehouseSide, EngineError> {
+    let export = &server.export;
+    reporter.phase("Четене на стоките от Склад Pro");
+    let objects = quantity_objects(wh, server).await?;
+    let group = price_group(wh, server).await?;
+    let read = wh.goods(&export.goods_groups, group).await?;
+    let mut problems: Vec<ItemProblem> = read
+        .problems
+        .iter()
+        .map(|p| ItemProblem {
+            item: format!("{} ID {}", p.table, p.row_id),
+            message: format!("{}: {}", p.field, p.message),
+        })
+        .collect();
+    let quantities = wh.quantities(&objects).await?;
+    problems.extend(quantities.problems.iter().map(|p| ItemProblem {
+        item: format!("{} ID {}", p.table, p.row_id),
+        message: format!("{}: {}", p.field, p.message),
+    }));
+    let reserved = match export.stock_formula {
+        StockFormula::OnHand => HashMap::new(),
+        StockFormula::OnHandMinusOrders => wh.reserved_by_orders(&objects).await?,
+    };
+    let rates: HashMap<i64, Decimal> = wh
+        .vat_groups()
+        .await?
+        .into_iter()
+        .map(|v| (v.id, v.rate))
+        .collect();
+    let settings = wh.settings();
+    let to_eur = export.prices_in_eur && settings.base_currency.eq_ignore_ascii_case("BGN");
+    let mut desired = HashMap::new();
+    let mut goods = Vec::with_capacity(read.goods.len());
+    for g in read.goods {
+        let Some(rate) = rates.get(&g.vat_group_id).copied() else {
+            problems.push(ItemProblem {
+                item: format!("good {} „{}“", g.id, g.name),
+                message: format!(
+                    "ДДС група {} не съществува: задайте ДДС група на стоката в Склад Pro",
+                    g.vat_group_id
+                ),
+            });
+            continue;
+        };
+        let on_hand = quantities
+            .quantities
+            .get(&g.id)
+            .copied()
+            .unwrap_or_default();
+        let held = reserved.get(&g.id).copied().unwrap_or_default();
+        desired.insert(
+            g.id,
+            Desired {
+                quantity: shop_quantity(on_hand, held),
+                price: shop_price(g.price, rate, settings.prices_include_vat, to_eur),
+            },
+        );
+        goods.push(g);
+    }
+    let groups = wh.goods_groups().await?;
+    Ok(WarehouseSide {
+        goods,
+        desired,
+        groups,
+        problems,
+    })
+}
+
+fn shop_key(v: &Variant, compare_by: CompareBy) -> Option<String> {
+    let k = match compare_by {
+        CompareBy::BarcodeToBarcode1 => v.barcode.as_deref(),
+        CompareBy::SkuToBarcode2 | CompareBy::SkuToCode => v.sku.as_deref(),
+    }?;
+    let k = k.trim();
+    (!k.is_empty()).then(|| k.to_owned())
+}
+
+/// All shop variants by compare key; keys held by more than one variant are reported.
+pub async fn read_shop(
+    shop: &Client,
+    compare_by: CompareBy,
+    reporter: &Reporter,
+) -> Result<
+    (
+        HashMap<String, Variant>,
+        HashMap<String, Variant>,
+        Vec<ItemProblem>,
+    ),
+    EngineError,
+> {
+    reporter.phase("Четене на продуктите от магазина");
+    let variants: Vec<Variant> = shop
+        .variants(VariantsQuery::default())
+        .try_collect()
+        .await?;
+    let mut by_key: HashMap<String, Vec<Variant>> = HashMap::new();
+    let mut by_id = HashMap::new();
+    for v in variants {
+        by_id.insert(v.id.to_string(), v.clone());
+        if let Some(k) = shop_key(&v, compare_by) {
+            by_key.entry(k).or_default().push(v);
+        }
+    }
+    let mut problems = Vec::new();
+    let mut unique = HashMap::new();
+    for (k, vs) in by_key {
+        if vs.len() > 1 {
+            problems.push(ItemProblem {
+                item: format!(
+                    "магазин: {} {k}",
+                    if compare_by == CompareBy::BarcodeToBarcode1 {
+                        "баркод"
+                    } else {
+                        "SKU"
+                    }
+                ),
+                message: format!(
+                    "има го при {} разновидности ({}): направете го уникален в магазина",
+                    vs.len(),
+                    vs.iter()
+                        .map(|v| v.id.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            });
+        } else {
+            unique.insert(k, vs.into_iter().next().expect("one"));
+        }
+    }
+    Ok((unique, by_id, problems))
+}
+
+/// Errors that end the run: nothing more can be done with this shop.
+fn is_fatal(e: &skladsync_cloudcart::Error) -> bool {
+    use skladsync_cloudcart::Error as E;
+    matches!(
+        e,
+        E::NoApiAccess { .. }
+            | E::InvalidApiKey(_)
+            | E::InvalidBaseUrl { .. }
+            | E::Transport { .. }
+            | E::Timeout { .. }
+    ) || matches!(e.status(), Some(401..=403))
+}
+
+struct Run<'a> {
+    server: &'a Server,
+    shop: &'a Client,
+    journal: &'a Journal,
+    reporter: &'a Reporter,
+    dry_run: bool,
+    summary: RunSummary,
+    categories: HashMap<i64, Id>,
+}
+
+impl Run<'_> {
+    fn problem(&mut self, level: Level, item: String, message: String) {
+        let p = ItemProblem { item, message };
+        self.reporter.item(level, p.clone());
+        self.summary.problems.push(p);
+    }
+
+    /// A shop error on one item: reported, or the end of the run when the shop is unusable.
+    fn shop_failed(
+        &mut self,
+        item: String,
+        e: skladsync_cloudcart::Error,
+    ) -> Result<(), EngineError> {
+        if is_fatal(&e) {
+            return Err(e.into());
+        }
+        self.summary.skipped += 1;
+        self.problem(Level::Error, item, e.to_string());
+        Ok(())
+    }
+
+    async fn update(
+        &mut self,
+        plan: &VariantPlan,
+        shop: &Variant,
+        want: Desired,
+        last: Option<&Pushed>,
+    ) -> Result<(), EngineError> {
+        let export = &self.server.export;
+        // The reference is what we last pushed (the shop's own decrements from sales are left
+        // alone until the order comes in), else what the shop holds now.
+        let known = last.filter(|p| p.variant_id == shop.id.to_string());
+        let ref_qty = known.and_then(|p| p.quantity).or(shop.quantity);
+        let ref_price = known.and_then(|p| p.price).or(shop.price);
+        let mut update = VariantUpdate::default();
+        if export.export_quantities && ref_qty != Some(want.quantity) {
+            update.quantity = Some(want.quantity);
+        }
+        if export.export_prices && ref_price != Some(want.price) {
+            update.price = Some(want.price);
+        }
+        let pushed = Pushed {
+            good_id: plan.good_id,
+            product_id: shop
+                .product_id
+                .as_ref()
+                .map(|i| i.to_string())
+                .unwrap_or_default(),
+            variant_id: shop.id.to_string(),
+            key: plan.key.clone(),
+            quantity: if export.export_quantities {
+                Some(want.quantity)
+            } else {
+                known.and_then(|p| p.quantity)
+            },
+            price: if export.export_prices {
+                Some(want.price)
+            } else {
+                known.and_then(|p| p.price)
+            },
+        };
+        if update.quantity.is_none() && update.price.is_none() {
+            self.summary.unchanged += 1;
+            if known.is_none() && !self.dry_run {
+                self.journal.record_push(&self.server.id, &pushed).await?;
+            }
+            return Ok(());
+        }
+        if self.dry_run {
+            self.summary.updated += 1;
+            return Ok(());
+        }
+        match self.shop.update_variant(&shop.id, &update).await {
+            Ok(_) => {
+                self.summary.updated += 1;
+                self.journal.record_push(&self.server.id, &pushed).await?;
+            }
+            Err(e) => self.shop_failed(format!("good {} ({})", plan.good_id, plan.key), e)?,
+        }
+        Ok(())
+    }
+
+    /// The shop category for a goods group, made along its parents as needed.
+    async fn category(
+        &mut self,
+        group_id: i64,
+        groups: &[Group],
+    ) -> Result<Id, skladsync_cloudcart::Error> {
+        if let Some(id) = self.categories.get(&group_id) {
+            return Ok(id.clone());
+        }
+        let fallback = Group {
+            id: group_id,
+            code: String::new(),
+            name: "Склад Pro".into(),
+        };
+        let group = groups
+            .iter()
+            .find(|g| g.id == group_id)
+            .unwrap_or(&fallback);
+        let mut chain: Vec<&Group> = Vec::new();
+        let mut code = group.code.as_str();
+        while code.len() >= 3 {
+            if let Some(g) = groups.iter().find(|g| g.code == code) {
+                chain.push(g);
+            }
+            code = &code[..code.len() - 3];
+        }
+        if chain.is_empty() {
+            chain.push(group);
+        }
+        let mut parent: Option<Id> = None;
+        for g in chain.iter().rev() {
+            let id = match self.categories.get(&g.id) {
+                Some(id) => id.clone(),
+                None => {
+                    let c = self
+                        .shop
+                        .get_or_create_category(&g.name, parent.as_ref())
+                        .await?;
+                    self.categories.insert(g.id, c.id.clone());
+                    c.id
+                }
+            };
+            parent = Some(id);
+        }
+        Ok(parent.expect("a category"))
+    }
+
+    async fn create(
+        &mut self,
+        plan: &ProductPlan,
+        missing: &[&VariantPlan],
+        existing_product: Option<Id>,
+        side: &WarehouseSide,
+    ) -> Result<(), EngineError> {
+        if self.dry_run {
+            self.summary.created += missing.len() as u64;
+            return Ok(());
+        }
+        let item = format!("product „{}“ (code {})", plan.name, plan.code);
+        let result = self
+            .create_in_shop(plan, missing, existing_product, side)
+            .await;
+        match result {
+            Ok(created) => {
+                for (variant, pushed) in created {
+                    let _ = variant;
+                    self.summary.created += 1;
+                    self.journal.record_push(&self.server.id, &pushed).await?;
+                }
+                Ok(())
+            }
+            Err(e) => self.shop_failed(item, e),
+        }
+    }
+
+    async fn create_in_shop(
+        &mut self,
+        plan: &ProductPlan,
+        missing: &[&VariantPlan],
+        existing_product: Option<Id>,
+        side: &WarehouseSide,
+    ) -> Result<Vec<(Variant, Pushed)>, skladsync_cloudcart::Error> {
+        let mut parameter_ids = Vec::new();
+        let mut option_ids: Vec<Vec<Id>> = vec![Vec::new(); missing.len()];
+        for (i, name) in plan.parameters.iter().enumerate() {
+            let p = self
+                .shop
+                .get_or_create_variant_parameter(name, "select")
+                .await?;
+            for (vi, v) in missing.iter().enumerate() {
+                let o = self
+                    .shop
+                    .get_or_create_variant_option(&p.id, &v.options[i])
+                    .await?;
+                option_ids[vi].push(o.id);
+            }
+            parameter_ids.push(p.id);
+        }
+        let product_id = match existing_product {
+            Some(id) => id,
+            None => {
+                let category_id = self.category(plan.group_id, &side.groups).await?;
+                let product = self
+                    .shop
+                    .create_product(&NewProduct {
+                        name: plan.name.clone(),
+                        category_id,
+                        active: true,
+                        tracking: true,
+                        description: None,
+                        url_handle: None,
+                        parameter_ids,
+                    })
+                    .await?;
+                product.id
+            }
+        };
+        let mut out = Vec::new();
+        for (vi, v) in missing.iter().enumerate() {
+            let want = side.desired[&v.good_id];
+            let variant = self
+                .shop
+                .create_variant(
+                    &product_id,
+                    &NewVariant {
+                        sku: v.sku.clone(),
+                        barcode: v.barcode.clone(),
+                        price: want.price,
+                        quantity: Some(if self.server.export.export_quantities {
+                            want.quantity
+                        } else {
+                            Decimal::ZERO
+                        }),
+                        option_ids: option_ids[vi].clone(),
+                    },
+                )
+                .await?;
+            let pushed = Pushed {
+                good_id: v.good_id,
+                product_id: product_id.to_string(),
+                variant_id: variant.id.to_string(),
+                key: v.key.clone(),
+                quantity: Some(if self.server.export.export_quantities {
+                    want.quantity
+                } else {
+                    Decimal::ZERO
+                }),
+                price: Some(want.price),
+            };
+            out.push((variant, pushed));
+        }
+        Ok(out)
+    }
+}
+
+/// Run the export for one server.
+pub async fn run_export(
+    wh: &Warehouse,
+    shop: &Client,
+    journal: &Journal,
+    server: &Server,
+    reporter: &Reporter,
+    dry_run: bool,
+) -> Result<RunSummary, EngineError> {
+    let side = read_warehouse(wh, server, reporter).await?;
+    let mut run = Run {
+        server,
+        shop,
+        journal,
+        reporter,
+        dry_run,
+        summary: RunSummary {
+            dry_run,
+            ..Default::default()
+        },
+        categories: HashMap::new(),
+    };
+    for p in side.problems.clone() {
+        run.problem(Level::Warning, p.item, p.message);
+    }
+    let (plans, plan_problems) = plan_products(&side.goods, server.compare_by);
+    for p in plan_problems {
+        run.summary.skipped += 1;
+        run.problem(Level::Error, p.item, p.message);
+    }
+    let (shop_by_key, shop_by_id, shop_problems) =
+        read_shop(shop, server.compare_by, reporter).await?;
+    for p in shop_problems {
+        run.problem(Level::Error, p.item, p.message);
+    }
+    let pushed = journal.pushed(&server.id).await?;
+
+    reporter.phase(if dry_run {
+        "Проба: какво би се записало в магазина"
+    } else {
+        "Запис в магазина"
+    });
+    let total: u64 = plans.iter().map(|p| p.variants.len() as u64).sum();
+    let mut done = 0u64;
+    let mut in_scope = std::collections::HashSet::new();
+    for plan in &plans {
+        let mut missing: Vec<&VariantPlan> = Vec::new();
+        let mut product_in_shop: Option<Id> = None;
+        for v in &plan.variants {
+            in_scope.insert(v.good_id);
+            let want = side.desired[&v.good_id];
+            match shop_by_key.get(&v.key) {
+                Some(shop_variant) => {
+                    if product_in_shop.is_none() {
+                        product_in_shop = shop_variant.product_id.clone();
+                    }
+                    run.update(v, shop_variant, want, pushed.get(&v.good_id))
+                        .await?;
+                }
+                None => missing.push(v),
+            }
+            done += 1;
+            reporter.progress(done, total);
+        }
+        if missing.is_empty() {
+            continue;
+        }
+        if !server.export.export_goods {
+            for v in missing {
+                run.summary.skipped += 1;
+                run.problem(
+                    Level::Warning,
+                    format!("good {} ({})", v.good_id, v.key),
+                    "няма я в магазина; включете „Експорт стоки от Склад Pro“, за да бъде създадена".into(),
+                );
+            }
+            continue;
+        }
+        if product_in_shop.is_some() && !plan.parameters.is_empty() {
+            // New variants of a product the shop has: the product's parameters are kept.
+            run.create(plan, &missing, product_in_shop, &side).await?;
+        } else if product_in_shop.is_some() {
+            for v in missing {
+                run.summary.skipped += 1;
+                run.problem(
+                    Level::Error,
+                    format!("good {} ({})", v.good_id, v.key),
+                    "продуктът в магазина няма разновидности".into(),
+                );
+            }
+        } else {
+            run.create(plan, &missing, None, &side).await?;
+        }
+    }
+
+    // Goods the shop got from us that left the chosen groups or were deleted.
+    if server.export.missing_goods == MissingGoods::Deactivate {
+        for p in pushed.values().filter(|p| !in_scope.contains(&p.good_id)) {
+            let Some(shop_variant) = shop_by_id.get(&p.variant_id) else {
+                continue;
+            };
+            if shop_variant.quantity == Some(Decimal::ZERO) {
+                continue;
+            }
+            if dry_run {
+                run.summary.deactivated += 1;
+                continue;
+            }
+            let update = VariantUpdate {
+                quantity: Some(Decimal::ZERO),
+                ..Default::default()
+            };
+            match shop.update_variant(&shop_variant.id, &update).await {
+                Ok(_) => {
+                    run.summary.deactivated += 1;
+                    journal
+                        .record_push(
+                            &server.id,
+                            &Pushed {
+                                quantity: Some(Decimal::ZERO),
+                                ..p.clone()
+                            },
+                        )
+                        .await?;
+                }
+                Err(e) => run.shop_failed(format!("good {} ({})", p.good_id, p.key), e)?,
+            }
+        }
+    }
+
+    if run.summary.written() == 0 && run.summary.unchanged == 0 {
+        run.reporter.log(Level::Warning, "Нито една стока не беше съпоставена с магазина: проверете „Сравнявай по“ и групите стоки");
+    }
+    Ok(run.summary)
+}

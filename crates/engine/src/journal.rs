@@ -1,0 +1,212 @@
+//! The local journal: what was last pushed to the shop for each good (so that only changes are
+//! written), and the history of runs. An SQLite file in the program's data directory.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::{Row as _, SqlitePool};
+
+use crate::events::{RunSummary, Task};
+
+#[derive(Debug, thiserror::Error)]
+#[error("the journal {path} cannot be used: {message}")]
+pub struct JournalError {
+    pub path: String,
+    pub message: String,
+}
+
+/// What the shop was last given for one good.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pushed {
+    pub good_id: i64,
+    pub product_id: String,
+    pub variant_id: String,
+    pub key: String,
+    pub quantity: Option<Decimal>,
+    pub price: Option<Decimal>,
+}
+
+/// One finished run, as the history shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunRecord {
+    pub id: i64,
+    pub server: String,
+    pub task: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    pub ok: bool,
+    pub dry_run: bool,
+    pub summary: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Journal {
+    pool: SqlitePool,
+    path: String,
+}
+
+const SCHEMA: &[&str] = &[
+    "CREATE TABLE IF NOT EXISTS pushed (server TEXT NOT NULL, good_id INTEGER NOT NULL, product_id TEXT NOT NULL, \
+     variant_id TEXT NOT NULL, key TEXT NOT NULL, quantity TEXT, price TEXT, pushed_at TEXT NOT NULL, \
+     PRIMARY KEY (server, good_id))",
+    "CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY AUTOINCREMENT, server TEXT NOT NULL, task TEXT NOT NULL, \
+     started_at TEXT NOT NULL, finished_at TEXT NOT NULL, ok INTEGER NOT NULL, dry_run INTEGER NOT NULL, summary TEXT NOT NULL)",
+];
+
+impl Journal {
+    pub async fn open(path: &Path) -> Result<Journal, JournalError> {
+        let p = path.display().to_string();
+        let err = |e: &dyn std::fmt::Display| JournalError {
+            path: p.clone(),
+            message: e.to_string(),
+        };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| err(&e))?;
+        }
+        let options = SqliteConnectOptions::from_str(&format!("sqlite://{p}"))
+            .map_err(|e| err(&e))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(2)
+            .connect_with(options)
+            .await
+            .map_err(|e| err(&e))?;
+        for stmt in SCHEMA {
+            sqlx::query(*stmt)
+                .execute(&pool)
+                .await
+                .map_err(|e| err(&e))?;
+        }
+        Ok(Journal { pool, path: p })
+    }
+
+    fn err(&self, e: sqlx::Error) -> JournalError {
+        JournalError {
+            path: self.path.clone(),
+            message: e.to_string(),
+        }
+    }
+
+    /// Everything pushed for a server, by good.
+    pub async fn pushed(&self, server: &str) -> Result<HashMap<i64, Pushed>, JournalError> {
+        let rows = sqlx::query("SELECT good_id, product_id, variant_id, key, quantity, price FROM pushed WHERE server = ?")
+            .bind(server)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| self.err(e))?;
+        let dec = |s: Option<String>| s.and_then(|s| Decimal::from_str(&s).ok());
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let p = Pushed {
+                    good_id: r.get(0),
+                    product_id: r.get(1),
+                    variant_id: r.get(2),
+                    key: r.get(3),
+                    quantity: dec(r.get(4)),
+                    price: dec(r.get(5)),
+                };
+                (p.good_id, p)
+            })
+            .collect())
+    }
+
+    /// Remember what the shop now holds for a good (right after the shop accepted it).
+    pub async fn record_push(&self, server: &str, p: &Pushed) -> Result<(), JournalError> {
+        sqlx::query(
+            "INSERT INTO pushed (server, good_id, product_id, variant_id, key, quantity, price, pushed_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (server, good_id) DO UPDATE SET product_id = excluded.product_id, \
+             variant_id = excluded.variant_id, key = excluded.key, quantity = excluded.quantity, price = excluded.price, \
+             pushed_at = excluded.pushed_at",
+        )
+        .bind(server)
+        .bind(p.good_id)
+        .bind(&p.product_id)
+        .bind(&p.variant_id)
+        .bind(&p.key)
+        .bind(p.quantity.map(|d| d.normalize().to_string()))
+        .bind(p.price.map(|d| d.normalize().to_string()))
+        .bind(Utc::now().to_rfc3339())
+        .execute(&self.pool)
+        .await
+        .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    pub async fn forget_push(&self, server: &str, good_id: i64) -> Result<(), JournalError> {
+        sqlx::query("DELETE FROM pushed WHERE server = ? AND good_id = ?")
+            .bind(server)
+            .bind(good_id)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    pub async fn record_run(
+        &self,
+        server: &str,
+        task: Task,
+        started_at: DateTime<Utc>,
+        outcome: &Result<RunSummary, String>,
+    ) -> Result<(), JournalError> {
+        let (ok, dry_run, summary) = match outcome {
+            Ok(s) => (
+                true,
+                s.dry_run,
+                serde_json::to_string(s).unwrap_or_default(),
+            ),
+            Err(e) => (false, false, e.clone()),
+        };
+        sqlx::query(
+            "INSERT INTO runs (server, task, started_at, finished_at, ok, dry_run, summary) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(server)
+        .bind(task.label())
+        .bind(started_at.to_rfc3339())
+        .bind(Utc::now().to_rfc3339())
+        .bind(ok)
+        .bind(dry_run)
+        .bind(summary)
+        .execute(&self.pool)
+        .await
+        .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// The latest runs of a server, newest first.
+    pub async fn runs(&self, server: &str, limit: i64) -> Result<Vec<RunRecord>, JournalError> {
+        let rows = sqlx::query(
+            "SELECT id, server, task, started_at, finished_at, ok, dry_run, summary FROM runs WHERE server = ? \
+             ORDER BY id DESC LIMIT ?",
+        )
+        .bind(server)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| self.err(e))?;
+        let ts = |s: String| {
+            DateTime::parse_from_rfc3339(&s)
+                .map(|d| d.with_timezone(&Utc))
+                .unwrap_or_default()
+        };
+        Ok(rows
+            .into_iter()
+            .map(|r| RunRecord {
+                id: r.get(0),
+                server: r.get(1),
+                task: r.get(2),
+                started_at: ts(r.get(3)),
+                finished_at: ts(r.get(4)),
+                ok: r.get(5),
+                dry_run: r.get(6),
+                summary: r.get(7),
+            })
+            .collect())
+    }
+}

