@@ -1,0 +1,243 @@
+//! Developer tasks: `cargo xtask seed-db …`, `cargo xtask bench …`.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use skladsync_warehouse::{BlankDatabase, Connection, PriceGroup, SeedOptions, Warehouse};
+
+#[derive(Parser)]
+#[command(name = "xtask", about = "skladsync developer tasks")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Engine {
+    Sqlite,
+    Mysql,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a realistic Склад Pro database.
+    SeedDb {
+        #[arg(long, value_enum, default_value = "sqlite")]
+        engine: Engine,
+        #[arg(long, default_value_t = 1000)]
+        goods: usize,
+        #[arg(long, default_value_t = 3)]
+        objects: usize,
+        #[arg(long, default_value_t = 50)]
+        partners: usize,
+        /// Add bad data: empty and duplicated barcodes, NULL names, very long texts.
+        #[arg(long)]
+        traps: bool,
+        /// SQLite file to create (replaced if it exists).
+        #[arg(long, default_value = "target/seed/warehouse.db")]
+        path: PathBuf,
+        /// MySQL server URL and database; the database is dropped and created again.
+        #[arg(
+            long,
+            env = "SKLADSYNC_TEST_MYSQL_URL",
+            default_value = "mysql://root@127.0.0.1:3306/skladsync_seed"
+        )]
+        url: String,
+    },
+    /// Measure speed (figures go in the README).
+    Bench {
+        #[command(subcommand)]
+        what: Bench,
+    },
+}
+
+#[derive(Subcommand)]
+enum Bench {
+    /// Read goods with summed quantities for one object group, on SQLite and on MySQL.
+    WarehouseRead {
+        #[arg(long, default_value_t = 100_000)]
+        goods: usize,
+        #[arg(long, default_value_t = 10)]
+        objects: usize,
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// MySQL server URL (a database `skladsync_bench` is created on it).
+        #[arg(
+            long,
+            env = "SKLADSYNC_TEST_MYSQL_URL",
+            default_value = "mysql://root@127.0.0.1:3306/test"
+        )]
+        url: String,
+    },
+}
+
+fn database_url(url: &str, db: &str) -> String {
+    match url.rfind('/') {
+        Some(i) if i > "mysql://".len() => format!("{}/{db}", &url[..i]),
+        _ => format!("{url}/{db}"),
+    }
+}
+
+async fn fresh_mysql(url: &str, db: &str) -> Result<Connection> {
+    use sqlx::Connection as _;
+    let server = database_url(url, "mysql");
+    let mut c = sqlx::MySqlConnection::connect(&server)
+        .await
+        .with_context(|| format!("connecting to {server}"))?;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS `{db}`; CREATE DATABASE `{db}` CHARACTER SET utf8mb4"
+    )))
+    .execute(&mut c)
+    .await?;
+    Ok(Connection::MySql {
+        url: database_url(url, db),
+    })
+}
+
+fn fresh_sqlite(path: &std::path::Path) -> Result<Connection> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let p = PathBuf::from(format!("{}{suffix}", path.display()));
+        if p.exists() {
+            std::fs::remove_file(&p)?;
+        }
+    }
+    Ok(Connection::Sqlite {
+        path: path.to_owned(),
+    })
+}
+
+async fn seed(connection: &Connection, options: &SeedOptions) -> Result<Warehouse> {
+    let wh = Warehouse::create_blank(connection, &BlankDatabase::default()).await?;
+    let started = Instant::now();
+    let summary = wh.seed(options).await?;
+    println!(
+        "seeded {} in {:.1?}: {} goods ({} variants) in {} groups, {} objects, {} partners, {} users, {} store rows",
+        connection.backend_name(),
+        started.elapsed(),
+        summary.goods,
+        summary.variants,
+        summary.goods_groups,
+        summary.objects,
+        summary.partners,
+        summary.users,
+        summary.store_rows
+    );
+    Ok(wh)
+}
+
+/// One export read: goods of all groups with the retail price, and their quantities summed over
+/// the objects of one object group.
+async fn export_read(wh: &Warehouse) -> Result<(Duration, usize)> {
+    let started = Instant::now();
+    let objects = wh.locations().await?;
+    let group = objects.first().context("no objects")?.group_id;
+    let ids: Vec<i64> = objects
+        .iter()
+        .filter(|o| o.group_id == group)
+        .map(|o| o.id)
+        .collect();
+    let goods = wh.goods(&[], PriceGroup::RETAIL).await?;
+    let quantities = wh.quantities(&ids).await?;
+    let elapsed = started.elapsed();
+    if quantities.quantities.len() < goods.goods.len() / 2 {
+        bail!(
+            "quantities missing: {} for {} goods",
+            quantities.quantities.len(),
+            goods.goods.len()
+        );
+    }
+    Ok((elapsed, goods.goods.len()))
+}
+
+async fn bench_read(name: &str, wh: &Warehouse, runs: usize) -> Result<()> {
+    let mut times = Vec::new();
+    let mut n = 0;
+    for _ in 0..runs.max(1) {
+        let (t, count) = export_read(wh).await?;
+        times.push(t);
+        n = count;
+    }
+    times.sort();
+    println!(
+        "warehouse-read {name}: {n} goods with summed quantities — median {} ms, best {} ms, worst {} ms ({} runs)",
+        times[times.len() / 2].as_millis(),
+        times[0].as_millis(),
+        times[times.len() - 1].as_millis(),
+        times.len()
+    );
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    match Cli::parse().command {
+        Command::SeedDb {
+            engine,
+            goods,
+            objects,
+            partners,
+            traps,
+            path,
+            url,
+        } => {
+            let options = SeedOptions {
+                goods,
+                objects,
+                partners,
+                traps,
+                ..Default::default()
+            };
+            let connection = match engine {
+                Engine::Sqlite => fresh_sqlite(&path)?,
+                Engine::Mysql => {
+                    let db = url
+                        .rsplit('/')
+                        .next()
+                        .filter(|d| !d.is_empty())
+                        .unwrap_or("skladsync_seed")
+                        .to_owned();
+                    fresh_mysql(&url, &db).await?
+                }
+            };
+            seed(&connection, &options).await?;
+            match &connection {
+                Connection::Sqlite { path } => println!("database: {}", path.display()),
+                Connection::MySql { url } => println!("database: {url}"),
+                _ => {}
+            }
+        }
+        Command::Bench {
+            what:
+                Bench::WarehouseRead {
+                    goods,
+                    objects,
+                    runs,
+                    url,
+                },
+        } => {
+            let options = SeedOptions {
+                goods,
+                objects,
+                partners: 100,
+                ..Default::default()
+            };
+            let dir = tempfile::tempdir()?;
+            let sqlite = fresh_sqlite(&dir.path().join("bench.db"))?;
+            let wh = seed(&sqlite, &options).await?;
+            bench_read("SQLite", &wh, runs).await?;
+            match fresh_mysql(&url, "skladsync_bench").await {
+                Ok(mysql) => {
+                    let wh = seed(&mysql, &options).await?;
+                    bench_read("MySQL", &wh, runs).await?;
+                }
+                Err(e) => println!("warehouse-read MySQL: skipped ({e:#})"),
+            }
+        }
+    }
+    Ok(())
+}
