@@ -210,11 +210,13 @@ impl Client {
     /// broken connection, 5xx, unreadable success body) the object is looked up again with
     /// `lookup`; only if it is not there is the POST repeated (with back-off), up to
     /// `max_retries` times.
-    pub(crate) async fn create<T>(
+    pub(crate) async fn create<'l, T>(
         &self,
         req: Request,
         decode: impl Fn(&Document, MoneyUnits) -> Result<T, Error>,
-        lookup: impl AsyncFn() -> Result<Option<T>, Error>,
+        // A closure returning a boxed `Send` future (not an async closure): callers' futures
+        // must stay `Send` for runtimes that box them as `'static`.
+        lookup: impl Fn() -> futures::future::BoxFuture<'l, Result<Option<T>, Error>>,
     ) -> Result<T, Error> {
         let mut attempt = 0;
         loop {

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use futures::{StreamExt, TryStreamExt};
+use futures::{FutureExt, StreamExt, TryStreamExt};
 use reqwest::Method;
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -192,7 +192,7 @@ impl Client {
         self.create(
             req,
             |doc, units| first(doc, |r| convert::product(r, doc, units), &ctx),
-            async || self.find_unfinished_product(new).await,
+            || self.find_unfinished_product(new).boxed(),
         )
         .await
     }
@@ -310,7 +310,7 @@ impl Client {
         self.create(
             req,
             |doc, units| first(doc, |r| convert::variant(r, units), &ctx),
-            async || self.find_variant_like(product_id, new).await,
+            || self.find_variant_like(product_id, new).boxed(),
         )
         .await
     }
@@ -427,7 +427,7 @@ impl Client {
         self.create(
             req,
             |doc, _| first(doc, convert::variant_parameter, &ctx),
-            async || self.find_variant_parameter(name).await,
+            || self.find_variant_parameter(name).boxed(),
         )
         .await
     }
@@ -488,7 +488,7 @@ impl Client {
         self.create(
             req,
             |doc, _| first(doc, convert::variant_option, &ctx),
-            async || self.find_variant_option(parameter_id, name).await,
+            || self.find_variant_option(parameter_id, name).boxed(),
         )
         .await
     }
@@ -549,7 +549,7 @@ impl Client {
         self.create(
             req,
             |doc, _| first(doc, convert::category, &ctx),
-            async || self.find_category(name, parent).await,
+            || self.find_category(name, parent).boxed(),
         )
         .await
     }
@@ -760,7 +760,7 @@ impl Client {
         self.create(
             req,
             |doc, _| first(doc, convert::webhook, &ctx),
-            async || self.find_webhook(&new.event, &new.url).await,
+            || self.find_webhook(&new.event, &new.url).boxed(),
         )
         .await
     }
