@@ -18,9 +18,9 @@ const BARCODE_FIELDS: [&str; 3] = ["BarCode1", "BarCode2", "BarCode3"];
 const CATALOG_FIELDS: [&str; 3] = ["Catalog1", "Catalog2", "Catalog3"];
 
 /// Columns as `sql::goods` selects them.
-pub(crate) fn goods_from_rows(rows: &[Row]) -> GoodsRead {
+pub(crate) fn goods_from_rows(rows: Vec<Row>) -> GoodsRead {
     let mut out = GoodsRead::default();
-    for r in rows {
+    for mut r in rows {
         let Some(id) = r.int(0) else { continue };
         if r.int(12).unwrap_or(0) != 0 {
             continue; // deleted
@@ -33,8 +33,8 @@ pub(crate) fn goods_from_rows(rows: &[Row]) -> GoodsRead {
                 message,
             })
         };
-        let code = r.text(1).unwrap_or_default();
-        let mut name = r.text(2).unwrap_or_default();
+        let code = r.take_text(1).unwrap_or_default();
+        let mut name = r.take_text(2).unwrap_or_default();
         if name.is_empty() {
             problem(
                 "Name",
@@ -52,7 +52,7 @@ pub(crate) fn goods_from_rows(rows: &[Row]) -> GoodsRead {
         }
         let mut barcodes: [Option<String>; 3] = Default::default();
         for (i, slot) in barcodes.iter_mut().enumerate() {
-            let value = r.text(3 + i);
+            let value = r.take_text(3 + i);
             match value {
                 Some(b) if b.chars().count() > MAX_BARCODE_CHARS => problem(
                     BARCODE_FIELDS[i],
@@ -66,7 +66,7 @@ pub(crate) fn goods_from_rows(rows: &[Row]) -> GoodsRead {
         }
         let mut catalogs: [Option<String>; 3] = Default::default();
         for (i, slot) in catalogs.iter_mut().enumerate() {
-            *slot = r.text(6 + i).map(|c| {
+            *slot = r.take_text(6 + i).map(|c| {
                 if c.chars().count() > MAX_TEXT_CHARS {
                     problem(
                         CATALOG_FIELDS[i],
@@ -98,7 +98,7 @@ pub(crate) fn goods_from_rows(rows: &[Row]) -> GoodsRead {
             name,
             barcodes,
             catalogs,
-            measure: r.text(9).unwrap_or_else(|| "бр.".into()),
+            measure: r.take_text(9).unwrap_or_else(|| "бр.".into()),
             vat_group_id: r.int(10).unwrap_or(1),
             group_id: r.int(11).unwrap_or(1),
             price,

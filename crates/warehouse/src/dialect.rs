@@ -98,6 +98,17 @@ impl Dialect {
         }
     }
 
+    /// A grouped aggregate over a big table, e.g. quantities summed per good. MySQL's optimizer
+    /// otherwise walks a `GoodID` index row by row (0.7 s for 700 000 store rows) instead of
+    /// scanning and sorting (0.17 s); `SQL_BIG_RESULT` tells it the result is big. Other engines
+    /// get the template unchanged.
+    pub fn big_grouped_select(self, template: &str) -> String {
+        match (self, template.strip_prefix("SELECT ")) {
+            (Dialect::MySql, Some(rest)) => format!("SELECT SQL_BIG_RESULT {rest}"),
+            _ => template.to_owned(),
+        }
+    }
+
     /// Lower-case a text expression (Access has `LCASE`, the others `LOWER`).
     pub fn lower(self, expr: &str) -> String {
         match self {
@@ -165,6 +176,18 @@ mod tests {
             Dialect::MySql.select_first("`ID`", rest),
             "SELECT `ID` FROM `goods` WHERE `Code` = ? ORDER BY `ID` LIMIT 1"
         );
+    }
+
+    #[test]
+    fn big_result_hint_only_for_mysql() {
+        let t = "SELECT `GoodID`, SUM(`Qtty`) FROM `store` GROUP BY `GoodID`";
+        assert!(
+            Dialect::MySql
+                .big_grouped_select(t)
+                .starts_with("SELECT SQL_BIG_RESULT `GoodID`")
+        );
+        assert_eq!(Dialect::Access.big_grouped_select(t), t);
+        assert_eq!(Dialect::Sqlite.big_grouped_select(t), t);
     }
 
     #[test]

@@ -157,6 +157,23 @@ impl Row {
     pub fn is_null(&self, i: usize) -> bool {
         self.cell(i).is_null()
     }
+    /// Like [`Row::text`], moving the text out of the row instead of copying it.
+    pub fn take_text(&mut self, i: usize) -> Option<String> {
+        match self.0.get_mut(i) {
+            Some(Value::Text(s)) => {
+                let mut s = std::mem::take(s);
+                let end = s.trim_end().len();
+                s.truncate(end);
+                let start = s.len() - s.trim_start().len();
+                if start > 0 {
+                    s.drain(..start);
+                }
+                (!s.is_empty()).then_some(s)
+            }
+            Some(other) => other.as_text(),
+            None => None,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -182,6 +199,19 @@ mod tests {
                 .unwrap()
                 .and_hms_opt(12, 0, 0)
         );
+    }
+
+    #[test]
+    fn take_text_trims_and_moves() {
+        let mut r = Row(vec![
+            Value::Text("  Тениска ".into()),
+            Value::Text(" ".into()),
+            Value::Int(5),
+        ]);
+        assert_eq!(r.take_text(0).as_deref(), Some("Тениска"));
+        assert_eq!(r.take_text(1), None);
+        assert_eq!(r.take_text(2).as_deref(), Some("5"));
+        assert_eq!(r.take_text(9), None);
     }
 
     #[test]

@@ -361,7 +361,7 @@ impl Warehouse {
                 );
             }
         }
-        Ok(crate::checks::goods_from_rows(&rows))
+        Ok(crate::checks::goods_from_rows(rows))
     }
 
     /// Quantity on hand per good, summed over `objects`, in one query.
@@ -377,7 +377,8 @@ impl Warehouse {
         };
         let mut any_negative = false;
         for chunk in objects.chunks(IN_CHUNK) {
-            for r in tx.rows(&sql::quantities(chunk.len()), &ints(chunk)).await? {
+            let template = tx.d.big_grouped_select(&sql::quantities(chunk.len()));
+            for r in tx.rows(&template, &ints(chunk)).await? {
                 let Some(good) = r.int(0) else { continue };
                 *out.quantities.entry(good).or_default() += read_decimal(&r, 1);
                 any_negative |= r.float(2).is_some_and(|m| m < 0.0);
