@@ -1,6 +1,9 @@
 //! What the engine tells whoever watches it (the window, the headless runner): progress, per-item
 //! errors with their fix, log lines and run summaries. Sending never blocks.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use serde::Serialize;
 use tokio::sync::mpsc;
 
@@ -14,6 +17,8 @@ pub enum Task {
     ProductPull,
     /// Проверка съответствие на стоките.
     Correspondence,
+    /// Импорт от CloudCart: orders and customers into Склад Pro.
+    OrderImport,
 }
 
 impl Task {
@@ -22,6 +27,7 @@ impl Task {
             Task::Export => "Експорт от Склад Pro",
             Task::ProductPull => "Изтегляне на стоки от CloudCart",
             Task::Correspondence => "Проверка съответствие на стоките",
+            Task::OrderImport => "Импорт от CloudCart",
         }
     }
 }
@@ -101,16 +107,37 @@ pub enum Event {
 pub struct Reporter {
     task: Task,
     tx: Option<mpsc::UnboundedSender<Event>>,
+    stop: Arc<AtomicBool>,
 }
 
 impl Reporter {
     pub fn new(task: Task, tx: mpsc::UnboundedSender<Event>) -> Reporter {
-        Reporter { task, tx: Some(tx) }
+        Reporter {
+            task,
+            tx: Some(tx),
+            stop: Arc::default(),
+        }
+    }
+
+    /// Let `stop` end the task between items.
+    pub fn with_stop(mut self, stop: Arc<AtomicBool>) -> Reporter {
+        self.stop = stop;
+        self
+    }
+
+    /// Whether the user asked the task to stop; tasks check it between items and end with
+    /// [`crate::EngineError::Stopped`].
+    pub fn is_stopped(&self) -> bool {
+        self.stop.load(Ordering::SeqCst)
     }
 
     /// A reporter nobody listens to.
     pub fn silent(task: Task) -> Reporter {
-        Reporter { task, tx: None }
+        Reporter {
+            task,
+            tx: None,
+            stop: Arc::default(),
+        }
     }
 
     pub fn task(&self) -> Task {

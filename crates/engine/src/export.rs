@@ -112,20 +112,21 @@ pub async fn read_warehouse(
     reporter.phase("Четене на стоките от Склад Pro");
     let objects = quantity_objects(wh, server).await?;
     let group = price_group(wh, server).await?;
-    let read = wh.goods(&export.goods_groups, group).await?;
+    // Goods and quantities are read on two connections at once.
+    let (read, quantities) = tokio::try_join!(
+        wh.goods(&export.goods_groups, group),
+        wh.quantities(&objects)
+    )?;
+    let problem = |p: &skladsync_warehouse::DataProblem| ItemProblem {
+        item: format!("{} ID {}", p.table, p.row_id),
+        message: format!("{}: {}", p.field, p.message),
+    };
     let mut problems: Vec<ItemProblem> = read
         .problems
         .iter()
-        .map(|p| ItemProblem {
-            item: format!("{} ID {}", p.table, p.row_id),
-            message: format!("{}: {}", p.field, p.message),
-        })
+        .chain(&quantities.problems)
+        .map(problem)
         .collect();
-    let quantities = wh.quantities(&objects).await?;
-    problems.extend(quantities.problems.iter().map(|p| ItemProblem {
-        item: format!("{} ID {}", p.table, p.row_id),
-        message: format!("{}: {}", p.field, p.message),
-    }));
     let reserved = match export.stock_formula {
         StockFormula::OnHand => HashMap::new(),
         StockFormula::OnHandMinusOrders => wh.reserved_by_orders(&objects).await?,
@@ -175,15 +176,6 @@ pub async fn read_warehouse(
     })
 }
 
-fn shop_key(v: &Variant, compare_by: CompareBy) -> Option<String> {
-    let k = match compare_by {
-        CompareBy::BarcodeToBarcode1 => v.barcode.as_deref(),
-        CompareBy::SkuToBarcode2 | CompareBy::SkuToCode => v.sku.as_deref(),
-    }?;
-    let k = k.trim();
-    (!k.is_empty()).then(|| k.to_owned())
-}
-
 /// All shop variants by compare key; keys held by more than one variant are reported.
 pub async fn read_shop(
     shop: &Client,
@@ -202,14 +194,11 @@ pub async fn read_shop(
         .variants(VariantsQuery::default())
         .try_collect()
         .await?;
-    let mut by_key: HashMap<String, Vec<Variant>> = HashMap::new();
-    let mut by_id = HashMap::new();
-    for v in variants {
-        by_id.insert(v.id.to_string(), v.clone());
-        if let Some(k) = shop_key(&v, compare_by) {
-            by_key.entry(k).or_default().push(v);
-        }
-    }
+    let by_id: HashMap<String, Variant> = variants
+        .iter()
+        .map(|v| (v.id.to_string(), v.clone()))
+        .collect();
+    let (by_key, _) = crate::correspondence::shop_variants_by_key(&variants, compare_by);
     let mut problems = Vec::new();
     let mut unique = HashMap::new();
     for (k, vs) in by_key {
@@ -233,7 +222,7 @@ pub async fn read_shop(
                 ),
             });
         } else {
-            unique.insert(k, vs.into_iter().next().expect("one"));
+            unique.insert(k, vs[0].clone());
         }
     }
     Ok((unique, by_id, problems))
@@ -362,31 +351,33 @@ impl Run<'_> {
             .iter()
             .find(|g| g.id == group_id)
             .unwrap_or(&fallback);
-        let mut chain: Vec<&Group> = Vec::new();
+        // (id, name) pairs, owned: references held across the awaits below would keep the
+        // future from being `Send` for the runner.
+        let mut chain: Vec<(i64, String)> = Vec::new();
         let mut code = group.code.as_str();
         while code.len() >= 3 {
             if let Some(g) = groups.iter().find(|g| g.code == code) {
-                chain.push(g);
+                chain.push((g.id, g.name.clone()));
             }
             code = &code[..code.len() - 3];
         }
         if chain.is_empty() {
-            chain.push(group);
+            chain.push((group.id, group.name.clone()));
         }
         let mut parent: Option<Id> = None;
-        for g in chain.iter().rev() {
-            let id = match self.categories.get(&g.id) {
-                Some(id) => id.clone(),
+        for (id, name) in chain.into_iter().rev() {
+            let category = match self.categories.get(&id) {
+                Some(c) => c.clone(),
                 None => {
                     let c = self
                         .shop
-                        .get_or_create_category(&g.name, parent.as_ref())
+                        .get_or_create_category(&name, parent.as_ref())
                         .await?;
-                    self.categories.insert(g.id, c.id.clone());
+                    self.categories.insert(id, c.id.clone());
                     c.id
                 }
             };
-            parent = Some(id);
+            parent = Some(category);
         }
         Ok(parent.expect("a category"))
     }
@@ -394,7 +385,7 @@ impl Run<'_> {
     async fn create(
         &mut self,
         plan: &ProductPlan,
-        missing: &[&VariantPlan],
+        missing: &[VariantPlan],
         existing_product: Option<Id>,
         side: &WarehouseSide,
     ) -> Result<(), EngineError> {
@@ -422,7 +413,7 @@ impl Run<'_> {
     async fn create_in_shop(
         &mut self,
         plan: &ProductPlan,
-        missing: &[&VariantPlan],
+        missing: &[VariantPlan],
         existing_product: Option<Id>,
         side: &WarehouseSide,
     ) -> Result<Vec<(Variant, Pushed)>, skladsync_cloudcart::Error> {
@@ -545,8 +536,11 @@ pub async fn run_export(
     let mut done = 0u64;
     let mut in_scope = std::collections::HashSet::new();
     for plan in &plans {
-        let mut missing: Vec<&VariantPlan> = Vec::new();
+        let mut missing: Vec<VariantPlan> = Vec::new();
         let mut product_in_shop: Option<Id> = None;
+        if reporter.is_stopped() {
+            return Err(EngineError::Stopped);
+        }
         for v in &plan.variants {
             in_scope.insert(v.good_id);
             let want = side.desired[&v.good_id];
@@ -558,7 +552,7 @@ pub async fn run_export(
                     run.update(v, shop_variant, want, pushed.get(&v.good_id))
                         .await?;
                 }
-                None => missing.push(v),
+                None => missing.push(v.clone()),
             }
             done += 1;
             reporter.progress(done, total);

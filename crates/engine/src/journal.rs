@@ -85,7 +85,13 @@ impl Journal {
         Ok(Journal { pool, path: p })
     }
 
-    fn err(&self, e: sqlx::Error) -> JournalError {
+    /// The journal's database, for the tables other tasks keep (order bindings, the exception
+    /// queue, the УНП register). Each task creates its own tables.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    pub(crate) fn err(&self, e: sqlx::Error) -> JournalError {
         JournalError {
             path: self.path.clone(),
             message: e.to_string(),
@@ -95,7 +101,7 @@ impl Journal {
     /// Everything pushed for a server, by good.
     pub async fn pushed(&self, server: &str) -> Result<HashMap<i64, Pushed>, JournalError> {
         let rows = sqlx::query("SELECT good_id, product_id, variant_id, key, quantity, price FROM pushed WHERE server = ?")
-            .bind(server)
+            .bind(server.to_owned())
             .fetch_all(&self.pool)
             .await
             .map_err(|e| self.err(e))?;
@@ -124,11 +130,11 @@ impl Journal {
              variant_id = excluded.variant_id, key = excluded.key, quantity = excluded.quantity, price = excluded.price, \
              pushed_at = excluded.pushed_at",
         )
-        .bind(server)
+        .bind(server.to_owned())
         .bind(p.good_id)
-        .bind(&p.product_id)
-        .bind(&p.variant_id)
-        .bind(&p.key)
+        .bind(p.product_id.clone())
+        .bind(p.variant_id.clone())
+        .bind(p.key.clone())
         .bind(p.quantity.map(|d| d.normalize().to_string()))
         .bind(p.price.map(|d| d.normalize().to_string()))
         .bind(Utc::now().to_rfc3339())
@@ -140,7 +146,7 @@ impl Journal {
 
     pub async fn forget_push(&self, server: &str, good_id: i64) -> Result<(), JournalError> {
         sqlx::query("DELETE FROM pushed WHERE server = ? AND good_id = ?")
-            .bind(server)
+            .bind(server.to_owned())
             .bind(good_id)
             .execute(&self.pool)
             .await
@@ -166,7 +172,7 @@ impl Journal {
         sqlx::query(
             "INSERT INTO runs (server, task, started_at, finished_at, ok, dry_run, summary) VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
-        .bind(server)
+        .bind(server.to_owned())
         .bind(task.label())
         .bind(started_at.to_rfc3339())
         .bind(Utc::now().to_rfc3339())
@@ -185,7 +191,7 @@ impl Journal {
             "SELECT id, server, task, started_at, finished_at, ok, dry_run, summary FROM runs WHERE server = ? \
              ORDER BY id DESC LIMIT ?",
         )
-        .bind(server)
+        .bind(server.to_owned())
         .bind(limit)
         .fetch_all(&self.pool)
         .await

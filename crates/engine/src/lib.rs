@@ -4,17 +4,27 @@
 
 pub mod catalog;
 mod connect;
+pub mod correspondence;
 pub mod currency;
 mod error;
 mod events;
 pub mod export;
 mod journal;
+pub mod pull;
+mod runner;
 mod secrets;
 pub mod settings;
+mod tasks;
+pub mod validate;
 
 pub use connect::{PASSWORD_PLACEHOLDER, open_warehouse, shop_client, warehouse_connection};
 pub use error::EngineError;
 pub use events::{Event, ItemProblem, Level, Reporter, RunSummary, Task};
 pub use journal::{Journal, JournalError, Pushed, RunRecord};
+pub use runner::{
+    Command, EngineHandle, ServerStatus, Status, TaskRunner, default_task_runner, spawn_engine,
+    wait_before,
+};
 pub use secrets::{EnvSecretStore, MemorySecretStore, SecretError, SecretStore};
 pub use settings::{Server, Settings, SettingsError, SettingsFile};
+pub use tasks::run_task;

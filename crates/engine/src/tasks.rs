@@ -1,0 +1,82 @@
+//! One entry point per task: open both sides, check the settings, run, report.
+
+use skladsync_warehouse::Warehouse;
+
+use crate::connect::{open_warehouse, shop_client};
+use crate::correspondence::{MatchStatus, check};
+use crate::error::EngineError;
+use crate::events::{ItemProblem, Level, Reporter, RunSummary, Task};
+use crate::journal::Journal;
+use crate::secrets::SecretStore;
+use crate::settings::{Server, SettingsFile};
+use crate::validate::validate;
+
+/// Run one task of a server to the end.
+pub async fn run_task(
+    server: &Server,
+    task: Task,
+    dry_run: bool,
+    reporter: &Reporter,
+    secrets: &dyn SecretStore,
+    journal: &Journal,
+    settings: &SettingsFile,
+) -> Result<RunSummary, EngineError> {
+    reporter.phase("Свързване със Склад Pro и магазина");
+    let wh = open_warehouse(server, secrets).await?;
+    let shop = shop_client(server, secrets)?;
+    checked(&wh, server, task).await?;
+    match task {
+        Task::Export => {
+            crate::export::run_export(&wh, &shop, journal, server, reporter, dry_run).await
+        }
+        Task::ProductPull => {
+            crate::pull::run_pull(&wh, &shop, server, Some(settings), reporter, dry_run).await
+        }
+        Task::Correspondence => {
+            let rows = check(&wh, &shop, server, reporter).await?;
+            let mut summary = RunSummary {
+                dry_run: true,
+                ..Default::default()
+            };
+            for r in &rows {
+                match r.status {
+                    MatchStatus::Matched => summary.unchanged += 1,
+                    _ => {
+                        summary.skipped += 1;
+                        summary.problems.push(ItemProblem {
+                            item: if r.key.is_empty() {
+                                format!("good {:?} / variant {:?}", r.good_id, r.shop_variant_id)
+                            } else {
+                                r.key.clone()
+                            },
+                            message: r.status.label().to_owned(),
+                        });
+                    }
+                }
+            }
+            reporter.log(
+                Level::Info,
+                format!(
+                    "Съвпадат: {}; несъответствия: {}",
+                    summary.unchanged, summary.skipped
+                ),
+            );
+            Ok(summary)
+        }
+        Task::OrderImport => Err(EngineError::InvalidSettings(vec![
+            "Импорт от CloudCart: поръчките се внасят от следващата версия".into(),
+        ])),
+    }
+}
+
+/// Refuse to run with settings that are wrong for this database.
+async fn checked(wh: &Warehouse, server: &Server, task: Task) -> Result<(), EngineError> {
+    let problems = validate(wh, server, task).await?;
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(EngineError::InvalidSettings(
+            problems.into_iter().map(|p| p.to_string()).collect(),
+        ))
+    }
+}
