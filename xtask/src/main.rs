@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
+use futures::FutureExt;
 use skladsync_warehouse::{BlankDatabase, Connection, PriceGroup, SeedOptions, Warehouse};
 
 #[derive(Parser)]
@@ -71,6 +72,99 @@ enum Bench {
         )]
         url: String,
     },
+    /// List the variants of an unlimited sandbox shop (run as its own process) with the client:
+    /// time and the client process's peak memory.
+    Cloudcart {
+        /// Products the sandbox generates (each with one or more variants).
+        #[arg(long, default_value_t = 4500)]
+        products: usize,
+        /// Stop when at least this many variants were listed.
+        #[arg(long, default_value_t = 10_000)]
+        variants: usize,
+    },
+}
+
+/// A figure from /proc/self/status (Linux), in MiB.
+fn proc_status_mib(field: &str) -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+async fn bench_cloudcart(products: usize, variants: usize) -> Result<()> {
+    use futures::TryStreamExt;
+    let release = !cfg!(debug_assertions);
+    let mut build = std::process::Command::new(env!("CARGO"));
+    build.args(["build", "-q", "-p", "cloudcart-sandbox"]);
+    if release {
+        build.arg("--release");
+    }
+    anyhow::ensure!(build.status()?.success(), "building the sandbox failed");
+    let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
+    let binary = PathBuf::from(target)
+        .join(if release { "release" } else { "debug" })
+        .join("cloudcart-sandbox");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let mut child = tokio::process::Command::new(&binary)
+        .args([
+            "--port",
+            &port.to_string(),
+            "--products",
+            &products.to_string(),
+            "--orders",
+            "0",
+        ])
+        .stdout(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .with_context(|| format!("starting {}", binary.display()))?;
+    let mut ready = false;
+    for _ in 0..400 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    anyhow::ensure!(ready, "the sandbox did not start");
+    let client = skladsync_cloudcart::Client::new(skladsync_cloudcart::ClientConfig::new(
+        format!("http://127.0.0.1:{port}"),
+        skladsync_cloudcart::ApiKey::new(cloudcart_sandbox::DEFAULT_API_KEY)?,
+    ))?;
+    let before = proc_status_mib("VmRSS:").unwrap_or(0.0);
+    let started = Instant::now();
+    let listed: Vec<skladsync_cloudcart::Variant> = client
+        .variants(skladsync_cloudcart::VariantsQuery::default())
+        .try_collect()
+        .await?;
+    let elapsed = started.elapsed();
+    let peak = proc_status_mib("VmHWM:").unwrap_or(0.0);
+    child.kill().await.ok();
+    anyhow::ensure!(
+        listed.len() >= variants,
+        "only {} variants; raise --products",
+        listed.len()
+    );
+    println!(
+        "cloudcart: listed {} variants in {} pages of {} in {} ms ({:.0} variants/s); client process memory {:.1} MiB before, peak {:.1} MiB ({} build)",
+        listed.len(),
+        listed
+            .len()
+            .div_ceil(skladsync_cloudcart::PAGE_SIZE as usize),
+        skladsync_cloudcart::PAGE_SIZE,
+        elapsed.as_millis(),
+        listed.len() as f64 / elapsed.as_secs_f64(),
+        before,
+        peak,
+        if release { "release" } else { "debug" }
+    );
+    Ok(())
 }
 
 fn database_url(url: &str, db: &str) -> String {
@@ -132,7 +226,7 @@ async fn seed(connection: &Connection, options: &SeedOptions) -> Result<Warehous
 
 /// One export read: goods of all groups with the retail price, and their quantities summed over
 /// the objects of one object group.
-async fn export_read(wh: &Warehouse) -> Result<(Duration, usize)> {
+async fn export_read(wh: &Warehouse) -> Result<(Duration, Duration, usize)> {
     let started = Instant::now();
     let objects = wh.locations().await?;
     let group = objects.first().context("no objects")?.group_id;
@@ -141,8 +235,16 @@ async fn export_read(wh: &Warehouse) -> Result<(Duration, usize)> {
         .filter(|o| o.group_id == group)
         .map(|o| o.id)
         .collect();
-    let goods = wh.goods(&[], PriceGroup::RETAIL).await?;
-    let quantities = wh.quantities(&ids).await?;
+    // As the export does: goods and quantities on two connections at once.
+    let (goods, quantities) = tokio::try_join!(
+        async {
+            let g = wh.goods(&[], PriceGroup::RETAIL).await;
+            (g, started.elapsed())
+        }
+        .map(|(g, t)| g.map(|g| (g, t))),
+        wh.quantities(&ids)
+    )?;
+    let (goods, goods_read) = goods;
     let elapsed = started.elapsed();
     if quantities.quantities.len() < goods.goods.len() / 2 {
         bail!(
@@ -151,18 +253,25 @@ async fn export_read(wh: &Warehouse) -> Result<(Duration, usize)> {
             goods.goods.len()
         );
     }
-    Ok((elapsed, goods.goods.len()))
+    Ok((elapsed, goods_read, goods.goods.len()))
 }
 
 async fn bench_read(name: &str, wh: &Warehouse, runs: usize) -> Result<()> {
     let mut times = Vec::new();
+    let mut goods_times = Vec::new();
     let mut n = 0;
     for _ in 0..runs.max(1) {
-        let (t, count) = export_read(wh).await?;
+        let (t, g, count) = export_read(wh).await?;
         times.push(t);
+        goods_times.push(g);
         n = count;
     }
     times.sort();
+    goods_times.sort();
+    println!(
+        "  of which reading the goods: median {} ms",
+        goods_times[goods_times.len() / 2].as_millis()
+    );
     println!(
         "warehouse-read {name}: {n} goods with summed quantities — median {} ms, best {} ms, worst {} ms ({} runs)",
         times[times.len() / 2].as_millis(),
@@ -211,6 +320,9 @@ async fn main() -> Result<()> {
                 _ => {}
             }
         }
+        Command::Bench {
+            what: Bench::Cloudcart { products, variants },
+        } => bench_cloudcart(products, variants).await?,
         Command::Bench {
             what:
                 Bench::WarehouseRead {
