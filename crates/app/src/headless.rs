@@ -1,0 +1,197 @@
+//! `skladsync run …`: one task, its events printed as they come.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use skladsync_engine::correspondence::{check, to_csv};
+use skladsync_engine::settings::SettingsFile;
+use skladsync_engine::{
+    EnvSecretStore, Event, Journal, Level, Reporter, SecretStore, Task, open_warehouse, run_task,
+    shop_client,
+};
+use tokio::sync::mpsc;
+
+pub struct RunArgs {
+    pub task: Task,
+    pub server: Option<String>,
+    pub dry_run: bool,
+    pub settings: Option<PathBuf>,
+    pub demo: bool,
+    pub csv: Option<PathBuf>,
+    pub json: bool,
+    pub data_dir: PathBuf,
+}
+
+fn settings_file(path: Option<PathBuf>) -> Result<SettingsFile> {
+    Ok(match path {
+        Some(p) => SettingsFile::at(p),
+        None => SettingsFile::default_location()?,
+    })
+}
+
+pub fn list_servers(settings: Option<PathBuf>) -> Result<()> {
+    let file = settings_file(settings)?;
+    let all = file.load()?;
+    if all.servers.is_empty() {
+        println!("Няма сървъри в {}", file.path().display());
+    }
+    for s in all.servers {
+        println!(
+            "{}\t{}\t{}\t{}",
+            s.id,
+            s.name,
+            s.shop.base_url,
+            s.warehouse.connection.backend_name()
+        );
+    }
+    Ok(())
+}
+
+fn print_event(e: &Event, json: bool) {
+    if json {
+        println!("{}", serde_json::to_string(e).unwrap_or_default());
+        return;
+    }
+    match e {
+        Event::Started { task, dry_run } => {
+            println!(
+                "▶ {}{}",
+                task.label(),
+                if *dry_run {
+                    " (проба, без запис)"
+                } else {
+                    ""
+                }
+            )
+        }
+        Event::Phase { phase, .. } => println!("  {phase}…"),
+        Event::Progress { done, total, .. } => {
+            if *total > 0 && (*done == *total || done % 500 == 0) {
+                println!("  {done}/{total}");
+            }
+        }
+        Event::Item { level, problem, .. } => {
+            let mark = match level {
+                Level::Info => "ℹ",
+                Level::Warning => "⚠",
+                Level::Error => "✖",
+            };
+            println!("  {mark} {}: {}", problem.item, problem.message);
+        }
+        Event::Log { level, message, .. } => println!("  [{level:?}] {message}"),
+        Event::Finished { summary, .. } => println!(
+            "✔ създадени {}, обновени {}, без промяна {}, нулирани {}, пропуснати {}, проблеми {}",
+            summary.created,
+            summary.updated,
+            summary.unchanged,
+            summary.deactivated,
+            summary.skipped,
+            summary.problems.len()
+        ),
+        Event::Failed { message, .. } => println!("✖ {message}"),
+    }
+}
+
+/// Run the task; returns the process exit code.
+pub async fn run(args: RunArgs) -> Result<i32> {
+    let (file, server, secrets, _demo): (SettingsFile, _, Arc<dyn SecretStore>, _) = if args.demo {
+        let demo = crate::demo::start(&args.data_dir, false).await?;
+        (
+            demo.settings.clone(),
+            demo.server.clone(),
+            demo.secrets.clone(),
+            Some(demo),
+        )
+    } else {
+        let file = settings_file(args.settings.clone())?;
+        let all = file.load()?;
+        let wanted = args.server.clone().unwrap_or_default();
+        let Some(server) = all
+            .servers
+            .into_iter()
+            .find(|s| s.id == wanted || s.name == wanted)
+        else {
+            bail!(
+                "no server „{wanted}“ in {}; `skladsync servers` lists them",
+                file.path().display()
+            );
+        };
+        (
+            file,
+            server,
+            Arc::new(EnvSecretStore) as Arc<dyn SecretStore>,
+            None,
+        )
+    };
+    let journal = Journal::open(&args.data_dir.join("journal.db")).await?;
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let reporter = Reporter::new(args.task, tx);
+    let json = args.json;
+    let printer = tokio::spawn(async move {
+        while let Some(e) = rx.recv().await {
+            print_event(&e, json);
+        }
+    });
+    reporter.send(Event::Started {
+        task: args.task,
+        dry_run: args.dry_run,
+    });
+    let result = if args.task == Task::Correspondence && args.csv.is_some() {
+        let wh = open_warehouse(&server, &*secrets).await?;
+        let shop = shop_client(&server, &*secrets)?;
+        let rows = check(&wh, &shop, &server, &reporter).await;
+        rows.and_then(|rows| {
+            let path = args.csv.clone().unwrap_or_default();
+            std::fs::write(&path, to_csv(&rows))
+                .with_context(|| format!("writing {}", path.display()))
+                .map_err(|e| skladsync_engine::EngineError::InvalidSettings(vec![e.to_string()]))?;
+            reporter.log(
+                Level::Info,
+                format!("{} реда записани в {}", rows.len(), path.display()),
+            );
+            Ok(skladsync_engine::RunSummary {
+                dry_run: true,
+                unchanged: rows.len() as u64,
+                ..Default::default()
+            })
+        })
+    } else {
+        run_task(
+            &server,
+            args.task,
+            args.dry_run,
+            &reporter,
+            &*secrets,
+            &journal,
+            &file,
+        )
+        .await
+    };
+    let record = match &result {
+        Ok(s) => Ok(s.clone()),
+        Err(e) => Err(e.to_string()),
+    };
+    journal
+        .record_run(&server.id, args.task, chrono::Utc::now(), &record)
+        .await?;
+    let code = match &result {
+        Ok(s) => {
+            reporter.send(Event::Finished {
+                task: args.task,
+                summary: s.clone(),
+            });
+            if s.problems.is_empty() { 0 } else { 2 }
+        }
+        Err(e) => {
+            reporter.send(Event::Failed {
+                task: args.task,
+                message: e.to_string(),
+            });
+            1
+        }
+    };
+    drop(reporter);
+    let _ = printer.await;
+    Ok(code)
+}
