@@ -158,16 +158,52 @@ pub async fn read_warehouse(
             .copied()
             .unwrap_or_default();
         let held = reserved.get(&g.id).copied().unwrap_or_default();
+        if !export.vat_classes.is_empty()
+            && !export
+                .vat_classes
+                .iter()
+                .any(|m| m.vat_group == g.vat_group_id)
+        {
+            problems.push(ItemProblem {
+                item: format!("good {} „{}“", g.id, g.name),
+                message: format!(
+                    "ДДС група {} няма съответен ДДС клас в магазина: добавете го в „ДДС групи“",
+                    g.vat_group_id
+                ),
+            });
+            continue;
+        }
+        let price = shop_price(g.price, rate, settings.prices_include_vat, to_eur);
+        if price <= Decimal::ZERO && export.export_prices {
+            problems.push(ItemProblem {
+                item: format!("good {} „{}“", g.id, g.name),
+                message: format!(
+                    "цената {} {} става {price} в магазина: въведете цена в Склад Pro",
+                    g.price, settings.base_currency
+                ),
+            });
+            continue;
+        }
         desired.insert(
             g.id,
             Desired {
                 quantity: shop_quantity(on_hand, held),
-                price: shop_price(g.price, rate, settings.prices_include_vat, to_eur),
+                price,
             },
         );
         goods.push(g);
     }
     let groups = wh.goods_groups().await?;
+    for missing in export
+        .goods_groups
+        .iter()
+        .filter(|id| !groups.iter().any(|g| g.id == **id))
+    {
+        problems.push(ItemProblem {
+            item: format!("група стоки {missing}"),
+            message: "вече не съществува в Склад Pro: махнете я от „Групи от стоки“; останалите групи се изпращат".into(),
+        });
+    }
     Ok(WarehouseSide {
         goods,
         desired,

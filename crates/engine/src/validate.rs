@@ -115,15 +115,8 @@ pub async fn validate(
                 );
             }
         }
-        let goods_groups = wh.goods_groups().await?;
-        for gg in &e.goods_groups {
-            if !goods_groups.iter().any(|x| x.id == *gg) {
-                bad(
-                    &format!("{g} › Групи от стоки"),
-                    format!("група {gg} не съществува"),
-                );
-            }
-        }
+        // A goods group that no longer exists is reported by the export itself, which goes on
+        // with the other groups.
         if e.prices_in_eur && base_eur {
             bad(
                 &format!("{g} › Цени в евро"),

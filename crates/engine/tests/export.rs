@@ -6,7 +6,6 @@ use std::collections::HashMap;
 
 use cloudcart_sandbox::{Sandbox, SandboxConfig};
 use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
 use rust_decimal_macros::dec;
 use skladsync_engine::export::run_export;
 use skladsync_engine::settings::{CompareBy, MissingGoods, Server};
@@ -344,12 +343,14 @@ async fn goods_that_leave_the_groups_are_set_to_zero_when_asked() {
     let goods = f.wh.goods(&[], PriceGroup::RETAIL).await.unwrap().goods;
     let out: Vec<&Good> = goods.iter().filter(|g| !in_scope.contains(&g.id)).collect();
     assert!(!out.is_empty());
-    let s = f.export(false).await;
-    let shop = f.shop_by_barcode();
+    let before = f.shop_by_barcode();
     let nonzero_out = out
         .iter()
-        .filter(|g| f.expected_quantity_sync(g.id))
+        .filter(|g| before[g.barcodes[0].as_ref().unwrap()].1 > Decimal::ZERO)
         .count();
+    assert!(nonzero_out > 0);
+    let s = f.export(false).await;
+    let shop = f.shop_by_barcode();
     assert_eq!(s.deactivated as usize, nonzero_out);
     for g in out {
         assert_eq!(
@@ -372,14 +373,212 @@ impl Fixture {
         s.id = format!("{}-{:?}", s.id, compare_by);
         s
     }
+}
 
-    /// Whether the shop held a non-zero quantity for the good before it was set to zero.
-    fn expected_quantity_sync(&self, _good_id: i64) -> bool {
-        true
+fn shirt(code: &str, colour: &str, size: &str, n: usize) -> GoodData {
+    GoodData {
+        code: code.into(),
+        name: format!("Риза Витоша {colour} {size}"),
+        barcodes: [
+            format!("38011100000{n}"),
+            format!("SHIRT-{n}"),
+            String::new(),
+        ],
+        catalogs: [
+            format!("Цвят-{colour}"),
+            format!("Размер-{size}"),
+            String::new(),
+        ],
+        measure: "бр.".into(),
+        price_group: PriceGroup::RETAIL,
+        price: dec!(39.90),
+        vat_group_id: 1,
+        group_id: 2,
     }
 }
 
-#[allow(dead_code)]
-fn as_f64(d: Decimal) -> f64 {
-    d.to_f64().unwrap()
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_variants_make_one_product_and_come_back_as_five_goods() {
+    let mut f = fixture(0).await;
+    let combos = [
+        ("Червен", "M"),
+        ("Червен", "L"),
+        ("Син", "M"),
+        ("Син", "L"),
+        ("Червен", "XL"),
+    ];
+    for (n, (c, s)) in combos.iter().enumerate() {
+        f.wh.save_good(None, &shirt("777", c, s, n)).await.unwrap();
+    }
+    let summary = f.export(false).await;
+    assert_eq!(summary.created, 5, "{:?}", summary.problems);
+    let state = f.sandbox.state();
+    let products = state.products();
+    assert_eq!(products.len(), 1);
+    let params = state.variant_parameters();
+    let names: Vec<&str> = products[0]
+        .parameter_ids
+        .iter()
+        .flatten()
+        .map(|id| params.iter().find(|p| p.id == *id).unwrap().name.as_str())
+        .collect();
+    assert_eq!(names, ["Цвят", "Размер"]);
+    assert_eq!(state.variants().len(), 5);
+    assert_eq!(products[0].name, "Риза Витоша");
+
+    // Pulled into an empty warehouse, the product gives the five goods back.
+    let dir = tempfile::tempdir().unwrap();
+    let connection = Connection::Sqlite {
+        path: dir.path().join("empty.db"),
+    };
+    let empty = Warehouse::create_blank(&connection, &BlankDatabase::default())
+        .await
+        .unwrap();
+    empty
+        .seed(&SeedOptions {
+            goods: 0,
+            objects: 1,
+            partners: 0,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    f.server.import.object = Some(empty.locations().await.unwrap()[0].id);
+    let shop = shop_client(&f.server, &f.secrets).unwrap();
+    let pulled = skladsync_engine::pull::run_pull(
+        &empty,
+        &shop,
+        &f.server,
+        None,
+        &Reporter::silent(Task::ProductPull),
+        false,
+    )
+    .await
+    .unwrap();
+    assert_eq!(pulled.created, 5, "{:?}", pulled.problems);
+    let goods = empty.goods(&[], PriceGroup::RETAIL).await.unwrap().goods;
+    assert_eq!(goods.len(), 5);
+    assert!(
+        goods
+            .iter()
+            .all(|g| g.code == goods[0].code && g.price == dec!(39.9))
+    );
+    for (n, (c, s)) in combos.iter().enumerate() {
+        let g = goods
+            .iter()
+            .find(|g| g.barcodes[0].as_deref() == Some(&format!("38011100000{n}")))
+            .unwrap();
+        let mut cats: Vec<&str> = g.catalogs.iter().flatten().map(String::as_str).collect();
+        cats.sort();
+        let mut want = vec![format!("Цвят-{c}"), format!("Размер-{s}")];
+        want.sort();
+        assert_eq!(cats, want);
+        assert_eq!(
+            g.barcodes[1].as_deref(),
+            Some(format!("SHIRT-{n}").as_str())
+        );
+    }
+    // A second pull creates no goods.
+    let again = skladsync_engine::pull::run_pull(
+        &empty,
+        &shop,
+        &f.server,
+        None,
+        &Reporter::silent(Task::ProductPull),
+        false,
+    )
+    .await
+    .unwrap();
+    assert_eq!((again.created, again.updated), (0, 5));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_journal_is_rebuilt_without_writing_what_is_equal() {
+    let mut f = fixture(15).await;
+    f.export(false).await;
+    // A new, empty journal: the next run matches shop and warehouse again and writes nothing.
+    f.journal = Journal::open(&f._dir.path().join("journal-new.db"))
+        .await
+        .unwrap();
+    f.sandbox.state().clear_request_log();
+    let s = f.export(false).await;
+    assert_eq!((s.created, s.updated, s.unchanged), (0, 0, 15));
+    assert!(f.writes().is_empty(), "{:?}", f.writes());
+    assert_eq!(
+        f.journal.pushed(&f.server.id).await.unwrap().len(),
+        15,
+        "the mappings are rebuilt"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_goods_are_reported_and_the_rest_goes_on() {
+    let mut f = fixture(10).await;
+    let goods = f.wh.goods(&[], PriceGroup::RETAIL).await.unwrap().goods;
+    let simple: Vec<&Good> = goods.iter().filter(|g| g.catalogs[0].is_none()).collect();
+    // A price that would be zero in the shop.
+    let zero = simple[0];
+    let mut data = GoodData {
+        code: zero.code.clone(),
+        name: zero.name.clone(),
+        barcodes: zero.barcodes.clone().map(|b| b.unwrap_or_default()),
+        catalogs: zero.catalogs.clone().map(|c| c.unwrap_or_default()),
+        measure: zero.measure.clone(),
+        price_group: PriceGroup::RETAIL,
+        price: Decimal::ZERO,
+        vat_group_id: zero.vat_group_id,
+        group_id: zero.group_id,
+    };
+    f.wh.save_good(Some(zero.id), &data).await.unwrap();
+    // A good in a VAT group without a mapped shop VAT class.
+    let nine = simple[1];
+    data = GoodData {
+        code: nine.code.clone(),
+        name: nine.name.clone(),
+        barcodes: nine.barcodes.clone().map(|b| b.unwrap_or_default()),
+        price: nine.price,
+        vat_group_id: 2,
+        group_id: nine.group_id,
+        ..data
+    };
+    f.wh.save_good(Some(nine.id), &data).await.unwrap();
+    f.server.export.vat_classes = vec![skladsync_engine::settings::VatClassMapping {
+        shop_class: "standard".into(),
+        vat_group: 1,
+    }];
+    // A goods group that no longer exists, next to one that does.
+    f.server.export.goods_groups = vec![99_999];
+    let all_groups: Vec<i64> =
+        f.wh.goods_groups()
+            .await
+            .unwrap()
+            .iter()
+            .map(|g| g.id)
+            .collect();
+    f.server.export.goods_groups.extend(all_groups);
+
+    let s = f.export(false).await;
+    let about = |id: i64| {
+        s.problems
+            .iter()
+            .find(|p| p.item.contains(&format!("good {id} ")))
+    };
+    assert!(
+        about(zero.id).unwrap().message.contains("цена"),
+        "{:?}",
+        s.problems
+    );
+    assert!(
+        about(nine.id).unwrap().message.contains("ДДС група 2"),
+        "{:?}",
+        s.problems
+    );
+    assert!(s.problems.iter().any(|p| p.item.contains("99999")));
+    let expected = goods
+        .iter()
+        .filter(|g| g.id != zero.id && g.id != nine.id && g.vat_group_id == 1)
+        .count();
+    assert_eq!(s.created as usize, expected);
+    let shop = f.shop_by_barcode();
+    assert!(!shop.contains_key(zero.barcodes[0].as_ref().unwrap()));
 }
