@@ -72,6 +72,12 @@ enum Bench {
         )]
         url: String,
     },
+    /// The export against a sandbox shop (its own process): the first run of N goods, the run
+    /// after one quantity change, and the correspondence check.
+    Export {
+        #[arg(long, default_value_t = 10_000)]
+        goods: usize,
+    },
     /// List the variants of an unlimited sandbox shop (run as its own process) with the client:
     /// time and the client process's peak memory.
     Cloudcart {
@@ -84,16 +90,9 @@ enum Bench {
     },
 }
 
-/// A figure from /proc/self/status (Linux), in MiB.
-fn proc_status_mib(field: &str) -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with(field))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024.0)
-}
-
-async fn bench_cloudcart(products: usize, variants: usize) -> Result<()> {
-    use futures::TryStreamExt;
+/// The sandbox shop as a process of its own (so that its memory is not counted as ours), built
+/// with the same profile as this tool.
+async fn start_sandbox(products: usize) -> Result<(tokio::process::Child, u16)> {
     let release = !cfg!(debug_assertions);
     let mut build = std::process::Command::new(env!("CARGO"));
     build.args(["build", "-q", "-p", "cloudcart-sandbox"]);
@@ -108,7 +107,7 @@ async fn bench_cloudcart(products: usize, variants: usize) -> Result<()> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();
-    let mut child = tokio::process::Command::new(&binary)
+    let child = tokio::process::Command::new(&binary)
         .args([
             "--port",
             &port.to_string(),
@@ -121,18 +120,168 @@ async fn bench_cloudcart(products: usize, variants: usize) -> Result<()> {
         .kill_on_drop(true)
         .spawn()
         .with_context(|| format!("starting {}", binary.display()))?;
-    let mut ready = false;
     for _ in 0..400 {
         if tokio::net::TcpStream::connect(("127.0.0.1", port))
             .await
             .is_ok()
         {
-            ready = true;
-            break;
+            return Ok((child, port));
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    anyhow::ensure!(ready, "the sandbox did not start");
+    bail!("the sandbox did not start")
+}
+
+/// The sandbox's request log: (method, path) of every request since the last clear.
+async fn sandbox_requests(port: u16, clear: bool) -> Result<Vec<(String, String)>> {
+    let http = reqwest::Client::new();
+    let url = format!("http://127.0.0.1:{port}/__sandbox/requests");
+    let log: Vec<serde_json::Value> = http.get(&url).send().await?.json().await?;
+    if clear {
+        http.delete(&url).send().await?;
+    }
+    Ok(log
+        .iter()
+        .map(|r| {
+            (
+                r["method"].as_str().unwrap_or_default().to_owned(),
+                r["path"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect())
+}
+
+async fn bench_export(goods: usize) -> Result<()> {
+    use skladsync_engine::settings::Server;
+    use skladsync_engine::{Journal, MemorySecretStore, Reporter, SecretStore, Task};
+    let dir = tempfile::tempdir()?;
+    let connection = fresh_sqlite(&dir.path().join("bench.db"))?;
+    let wh = seed(
+        &connection,
+        &SeedOptions {
+            goods,
+            objects: 4,
+            partners: 10,
+            ..Default::default()
+        },
+    )
+    .await?;
+    let (mut child, port) = start_sandbox(0).await?;
+    let mut server = Server::new(
+        "bench",
+        "Bench",
+        format!("http://127.0.0.1:{port}"),
+        connection,
+    );
+    let objects = wh.locations().await?;
+    server.export.object = objects.first().map(|o| o.id);
+    let secrets = MemorySecretStore::default();
+    secrets.set(&server.shop.api_key, cloudcart_sandbox::DEFAULT_API_KEY)?;
+    let shop = skladsync_engine::shop_client(&server, &secrets)?;
+    let journal = Journal::open(&dir.path().join("journal.db")).await?;
+    let reporter = Reporter::silent(Task::Export);
+
+    let started = Instant::now();
+    let first =
+        skladsync_engine::export::run_export(&wh, &shop, &journal, &server, &reporter, false)
+            .await?;
+    let first_time = started.elapsed();
+    let log = sandbox_requests(port, true).await?;
+    let writes = log.iter().filter(|(m, _)| m != "GET").count();
+    let product_posts = log
+        .iter()
+        .filter(|(m, p)| m == "POST" && p.starts_with("/api/v2/products"))
+        .count();
+    let variant_posts = log
+        .iter()
+        .filter(|(m, p)| m == "POST" && p.starts_with("/api/v2/variants"))
+        .count();
+    println!(
+        "export, first run of {goods} goods: {} ms; {} requests = {writes} writes ({product_posts} products, {variant_posts} variants, {} parameters/options/categories) + {} reads; created {}, problems {}",
+        first_time.as_millis(),
+        log.len(),
+        writes - product_posts - variant_posts,
+        log.len() - writes,
+        first.created,
+        first.problems.len()
+    );
+
+    // One quantity changes in Склад Pro: the next export writes exactly one variant.
+    let good = wh
+        .goods(&[], PriceGroup::RETAIL)
+        .await?
+        .goods
+        .into_iter()
+        .next()
+        .context("no goods")?;
+    let object = objects.first().context("no objects")?.id;
+    wh.create_document(&skladsync_warehouse::NewDocument {
+        kind: skladsync_warehouse::DocumentKind::Sale,
+        object_id: object,
+        user_id: wh.users().await?.first().context("no users")?.id,
+        partner: skladsync_warehouse::PartnerChoice::Existing(2),
+        date: chrono::Local::now().date_naive(),
+        lines: vec![skladsync_warehouse::NewLine {
+            good_id: good.id,
+            quantity: rust_decimal::Decimal::ONE,
+            price: good.price,
+            discount_percent: rust_decimal::Decimal::ZERO,
+        }],
+        reference: "bench".into(),
+        payment_type_id: 1,
+        paid: vec![],
+        usn: None,
+    })
+    .await?;
+    let started = Instant::now();
+    let second =
+        skladsync_engine::export::run_export(&wh, &shop, &journal, &server, &reporter, false)
+            .await?;
+    let second_time = started.elapsed();
+    let log = sandbox_requests(port, true).await?;
+    let writes: Vec<_> = log.iter().filter(|(m, _)| m != "GET").collect();
+    println!(
+        "export after one quantity change in {goods} goods: {} ms; {} write request(s) {:?}, {} listing pages; updated {}, unchanged {}",
+        second_time.as_millis(),
+        writes.len(),
+        writes,
+        log.len() - writes.len(),
+        second.updated,
+        second.unchanged
+    );
+
+    let before = proc_status_mib("VmRSS:").unwrap_or(0.0);
+    let started = Instant::now();
+    let rows = skladsync_engine::correspondence::check(
+        &wh,
+        &shop,
+        &server,
+        &Reporter::silent(Task::Correspondence),
+    )
+    .await?;
+    println!(
+        "correspondence check of {goods} goods: {} rows in {} ms; this process {:.1} MiB before, peak {:.1} MiB (the shop runs as its own process)",
+        rows.len(),
+        started.elapsed().as_millis(),
+        before,
+        proc_status_mib("VmHWM:").unwrap_or(0.0)
+    );
+    child.kill().await.ok();
+    Ok(())
+}
+
+/// A figure from /proc/self/status (Linux), in MiB.
+fn proc_status_mib(field: &str) -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+async fn bench_cloudcart(products: usize, variants: usize) -> Result<()> {
+    use futures::TryStreamExt;
+    let release = !cfg!(debug_assertions);
+    let (mut child, port) = start_sandbox(products).await?;
     let client = skladsync_cloudcart::Client::new(skladsync_cloudcart::ClientConfig::new(
         format!("http://127.0.0.1:{port}"),
         skladsync_cloudcart::ApiKey::new(cloudcart_sandbox::DEFAULT_API_KEY)?,
@@ -320,6 +469,9 @@ async fn main() -> Result<()> {
                 _ => {}
             }
         }
+        Command::Bench {
+            what: Bench::Export { goods },
+        } => bench_export(goods).await?,
         Command::Bench {
             what: Bench::Cloudcart { products, variants },
         } => bench_cloudcart(products, variants).await?,

@@ -285,6 +285,8 @@ struct Run<'a> {
     dry_run: bool,
     summary: RunSummary,
     categories: HashMap<i64, Id>,
+    parameters: HashMap<String, Id>,
+    options: HashMap<(Id, String), Id>,
 }
 
 impl Run<'_> {
@@ -455,19 +457,35 @@ impl Run<'_> {
     ) -> Result<Vec<(Variant, Pushed)>, skladsync_cloudcart::Error> {
         let mut parameter_ids = Vec::new();
         let mut option_ids: Vec<Vec<Id>> = vec![Vec::new(); missing.len()];
+        // Parameters and options are looked up (or made) once a run, not once a product.
         for (i, name) in plan.parameters.iter().enumerate() {
-            let p = self
-                .shop
-                .get_or_create_variant_parameter(name, "select")
-                .await?;
+            let parameter = match self.parameters.get(name) {
+                Some(id) => id.clone(),
+                None => {
+                    let p = self
+                        .shop
+                        .get_or_create_variant_parameter(name, "select")
+                        .await?;
+                    self.parameters.insert(name.clone(), p.id.clone());
+                    p.id
+                }
+            };
             for (vi, v) in missing.iter().enumerate() {
-                let o = self
-                    .shop
-                    .get_or_create_variant_option(&p.id, &v.options[i])
-                    .await?;
-                option_ids[vi].push(o.id);
+                let key = (parameter.clone(), v.options[i].clone());
+                let option = match self.options.get(&key) {
+                    Some(id) => id.clone(),
+                    None => {
+                        let o = self
+                            .shop
+                            .get_or_create_variant_option(&parameter, &v.options[i])
+                            .await?;
+                        self.options.insert(key, o.id.clone());
+                        o.id
+                    }
+                };
+                option_ids[vi].push(option);
             }
-            parameter_ids.push(p.id);
+            parameter_ids.push(parameter);
         }
         let product_id = match existing_product {
             Some(id) => id,
@@ -547,6 +565,8 @@ pub async fn run_export(
             ..Default::default()
         },
         categories: HashMap::new(),
+        parameters: HashMap::new(),
+        options: HashMap::new(),
     };
     for p in side.problems.clone() {
         run.problem(Level::Warning, p.item, p.message);

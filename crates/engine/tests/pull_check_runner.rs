@@ -23,44 +23,124 @@ struct Fixture {
 
 async fn fixture(seed_goods: usize, shop: Seed) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let connection = Connection::Sqlite { path: dir.path().join("wh.db") };
-    let wh = Warehouse::create_blank(&connection, &BlankDatabase::default()).await.unwrap();
-    wh.seed(&SeedOptions { goods: seed_goods, objects: 2, partners: 2, ..Default::default() }).await.unwrap();
-    let sandbox = Sandbox::start(SandboxConfig { seed: shop, ..Default::default() }).await.unwrap();
+    let connection = Connection::Sqlite {
+        path: dir.path().join("wh.db"),
+    };
+    let wh = Warehouse::create_blank(&connection, &BlankDatabase::default())
+        .await
+        .unwrap();
+    wh.seed(&SeedOptions {
+        goods: seed_goods,
+        objects: 2,
+        partners: 2,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let sandbox = Sandbox::start(SandboxConfig {
+        seed: shop,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
     let mut server = Server::new("p1", "Тест", sandbox.base_url(), connection);
     let objects = wh.locations().await.unwrap();
     server.import.object = Some(objects[0].id);
     server.import.pull_products = true;
     server.export.object = Some(objects[0].id);
     let secrets = Arc::new(MemorySecretStore::default());
-    secrets.set(&server.shop.api_key, sandbox.api_key()).unwrap();
+    secrets
+        .set(&server.shop.api_key, sandbox.api_key())
+        .unwrap();
     let file = SettingsFile::at(dir.path().join("settings.json"));
-    file.save(&Settings { servers: vec![server.clone()], ..Default::default() }).unwrap();
-    Fixture { dir, wh, sandbox, server, file, secrets }
+    file.save(&Settings {
+        servers: vec![server.clone()],
+        ..Default::default()
+    })
+    .unwrap();
+    Fixture {
+        dir,
+        wh,
+        sandbox,
+        server,
+        file,
+        secrets,
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_pull_makes_goods_of_every_variant_and_turns_itself_off() {
-    let f = fixture(0, Seed::Generated { products: 25, orders: 0, rng_seed: 3 }).await;
+    let f = fixture(
+        0,
+        Seed::Generated {
+            products: 25,
+            orders: 0,
+            rng_seed: 3,
+        },
+    )
+    .await;
     let shop = shop_client(&f.server, &*f.secrets).unwrap();
     let variants = f.sandbox.state().variants();
-    let with_barcode: Vec<_> = variants.iter().filter(|v| v.barcode.as_deref().is_some_and(|b| !b.is_empty())).collect();
-    assert!(with_barcode.len() > 25, "the shop has products with several variants");
+    let with_barcode: Vec<_> = variants
+        .iter()
+        .filter(|v| v.barcode.as_deref().is_some_and(|b| !b.is_empty()))
+        .collect();
+    assert!(
+        with_barcode.len() > 25,
+        "the shop has products with several variants"
+    );
 
     // A dry run writes nothing.
-    let dry = run_pull(&f.wh, &shop, &f.server, Some(&f.file), &Reporter::silent(Task::ProductPull), true).await.unwrap();
+    let dry = run_pull(
+        &f.wh,
+        &shop,
+        &f.server,
+        Some(&f.file),
+        &Reporter::silent(Task::ProductPull),
+        true,
+    )
+    .await
+    .unwrap();
     assert_eq!(dry.created as usize, with_barcode.len());
-    assert!(f.wh.goods(&[], PriceGroup::RETAIL).await.unwrap().goods.is_empty());
-    assert!(f.file.load().unwrap().servers[0].import.pull_products, "a dry run leaves the setting on");
+    assert!(
+        f.wh.goods(&[], PriceGroup::RETAIL)
+            .await
+            .unwrap()
+            .goods
+            .is_empty()
+    );
+    assert!(
+        f.file.load().unwrap().servers[0].import.pull_products,
+        "a dry run leaves the setting on"
+    );
 
-    let summary = run_pull(&f.wh, &shop, &f.server, Some(&f.file), &Reporter::silent(Task::ProductPull), false).await.unwrap();
+    let summary = run_pull(
+        &f.wh,
+        &shop,
+        &f.server,
+        Some(&f.file),
+        &Reporter::silent(Task::ProductPull),
+        false,
+    )
+    .await
+    .unwrap();
     assert_eq!(summary.created as usize, with_barcode.len());
     let goods = f.wh.goods(&[], PriceGroup::RETAIL).await.unwrap().goods;
     assert_eq!(goods.len(), with_barcode.len());
     for v in &with_barcode {
-        let g = goods.iter().find(|g| g.barcodes[0].as_deref() == v.barcode.as_deref()).expect("a good per variant");
-        assert_eq!(g.price, Decimal::new(v.price, 2), "the shop price (the database keeps prices with VAT)");
-        assert_eq!(g.barcodes[1].as_deref(), v.sku.as_deref().filter(|s| !s.is_empty()));
+        let g = goods
+            .iter()
+            .find(|g| g.barcodes[0].as_deref() == v.barcode.as_deref())
+            .expect("a good per variant");
+        assert_eq!(
+            g.price,
+            Decimal::new(v.price, 2),
+            "the shop price (the database keeps prices with VAT)"
+        );
+        assert_eq!(
+            g.barcodes[1].as_deref(),
+            v.sku.as_deref().filter(|s| !s.is_empty())
+        );
     }
     // Variants of one product share a code and carry "Type-Value" catalogs.
     let product = f
@@ -68,51 +148,115 @@ async fn the_pull_makes_goods_of_every_variant_and_turns_itself_off() {
         .state()
         .products()
         .into_iter()
-        .find(|p| p.parameter_ids[0].is_some() && variants.iter().filter(|v| v.item_id == p.id).count() > 1)
+        .find(|p| {
+            p.parameter_ids[0].is_some()
+                && variants.iter().filter(|v| v.item_id == p.id).count() > 1
+        })
         .unwrap();
     let its: Vec<&Good> = goods
         .iter()
-        .filter(|g| variants.iter().any(|v| v.item_id == product.id && v.barcode == g.barcodes[0]))
+        .filter(|g| {
+            variants
+                .iter()
+                .any(|v| v.item_id == product.id && v.barcode == g.barcodes[0])
+        })
         .collect();
     assert!(its.len() > 1);
     assert!(its.iter().all(|g| g.code == its[0].code));
-    assert!(its.iter().all(|g| g.catalogs[0].as_deref().is_some_and(|c| c.contains('-'))));
+    assert!(
+        its.iter()
+            .all(|g| g.catalogs[0].as_deref().is_some_and(|c| c.contains('-')))
+    );
     // Goods groups follow the shop's categories; every good has a store row in each object.
     assert!(f.wh.goods_groups().await.unwrap().len() > 1);
-    let objects = f.wh.query("SELECT COUNT(*) FROM `objects`", &[]).await.unwrap()[0].int(0).unwrap();
-    let rows = f
-        .wh
-        .query("SELECT COUNT(*) FROM `store` WHERE `GoodID` = ?", &[Value::Int(goods[0].id)])
+    let objects =
+        f.wh.query("SELECT COUNT(*) FROM `objects`", &[])
+            .await
+            .unwrap()[0]
+            .int(0)
+            .unwrap();
+    let rows =
+        f.wh.query(
+            "SELECT COUNT(*) FROM `store` WHERE `GoodID` = ?",
+            &[Value::Int(goods[0].id)],
+        )
         .await
         .unwrap()[0]
-        .int(0)
-        .unwrap();
+            .int(0)
+            .unwrap();
     assert_eq!(rows, objects);
     // Shop variants without a barcode cannot be matched: each is reported, and the setting stays
     // on so that the user fixes them and pulls again.
-    let bare: Vec<_> = variants.iter().filter(|v| v.barcode.as_deref().is_none_or(str::is_empty)).collect();
-    assert!(!bare.is_empty(), "the generated shop has variants without a barcode");
+    let bare: Vec<_> = variants
+        .iter()
+        .filter(|v| v.barcode.as_deref().is_none_or(str::is_empty))
+        .collect();
+    assert!(
+        !bare.is_empty(),
+        "the generated shop has variants without a barcode"
+    );
     assert_eq!(summary.problems.len(), bare.len());
-    assert!(summary.problems.iter().all(|p| p.message.contains("баркод")));
+    assert!(
+        summary
+            .problems
+            .iter()
+            .all(|p| p.message.contains("баркод"))
+    );
     assert!(f.file.load().unwrap().servers[0].import.pull_products);
 
     // Fixed in the shop: the second pull creates those, updates the rest, and turns itself off.
     for (i, v) in bare.iter().enumerate() {
-        let update = skladsync_cloudcart::VariantUpdate { barcode: Some(format!("38077700{i:05}")), ..Default::default() };
-        shop.update_variant(&skladsync_cloudcart::Id::from(v.id), &update).await.unwrap();
+        let update = skladsync_cloudcart::VariantUpdate {
+            barcode: Some(format!("38077700{i:05}")),
+            ..Default::default()
+        };
+        shop.update_variant(&skladsync_cloudcart::Id::from(v.id), &update)
+            .await
+            .unwrap();
     }
-    let again = run_pull(&f.wh, &shop, &f.server, Some(&f.file), &Reporter::silent(Task::ProductPull), false).await.unwrap();
+    let again = run_pull(
+        &f.wh,
+        &shop,
+        &f.server,
+        Some(&f.file),
+        &Reporter::silent(Task::ProductPull),
+        false,
+    )
+    .await
+    .unwrap();
     assert!(again.problems.is_empty(), "{:?}", again.problems);
-    assert_eq!((again.created as usize, again.updated as usize), (bare.len(), with_barcode.len()));
-    assert_eq!(f.wh.goods(&[], PriceGroup::RETAIL).await.unwrap().goods.len(), variants.len());
-    assert!(!f.file.load().unwrap().servers[0].import.pull_products, "the setting turned itself off");
+    assert_eq!(
+        (again.created as usize, again.updated as usize),
+        (bare.len(), with_barcode.len())
+    );
+    assert_eq!(
+        f.wh.goods(&[], PriceGroup::RETAIL)
+            .await
+            .unwrap()
+            .goods
+            .len(),
+        variants.len()
+    );
+    assert!(
+        !f.file.load().unwrap().servers[0].import.pull_products,
+        "the setting turned itself off"
+    );
     let with_barcode_count = variants.len();
 
     // And the export then finds every one of them.
     let journal = Journal::open(&f.dir.path().join("j.db")).await.unwrap();
     let mut export_server = f.server.clone();
     export_server.export.export_goods = false;
-    let s = export::run_export(&f.wh, &shop, &journal, &export_server, &Reporter::silent(Task::Export), true).await.unwrap();
+    let s = export::run_export(
+        &f.wh,
+        &shop,
+        &journal,
+        &export_server,
+        &Reporter::silent(Task::Export),
+        true,
+    )
+    .await
+    .unwrap();
     assert_eq!(s.created, 0);
     assert_eq!((s.updated + s.unchanged) as usize, with_barcode_count);
 }
@@ -122,7 +266,16 @@ async fn the_correspondence_check_lists_both_sides() {
     let f = fixture(12, Seed::Empty).await;
     let shop = shop_client(&f.server, &*f.secrets).unwrap();
     let journal = Journal::open(&f.dir.path().join("j.db")).await.unwrap();
-    export::run_export(&f.wh, &shop, &journal, &f.server, &Reporter::silent(Task::Export), false).await.unwrap();
+    export::run_export(
+        &f.wh,
+        &shop,
+        &journal,
+        &f.server,
+        &Reporter::silent(Task::Export),
+        false,
+    )
+    .await
+    .unwrap();
     let goods = f.wh.goods(&[], PriceGroup::RETAIL).await.unwrap().goods;
     // One good is only in Склад Pro, a shop variant only in the shop, a barcode twice in the shop.
     let only_here = &goods[0];
@@ -138,18 +291,49 @@ async fn the_correspondence_check_lists_both_sides() {
         group_id: only_here.group_id,
     };
     f.wh.save_good(Some(only_here.id), &data).await.unwrap();
-    let rows = check(&f.wh, &shop, &f.server, &Reporter::silent(Task::Correspondence)).await.unwrap();
+    let rows = check(
+        &f.wh,
+        &shop,
+        &f.server,
+        &Reporter::silent(Task::Correspondence),
+    )
+    .await
+    .unwrap();
     let status_of = |key: &str| rows.iter().find(|r| r.key == key).map(|r| r.status);
-    assert_eq!(status_of("3809999999991"), Some(MatchStatus::OnlyInWarehouse));
-    assert_eq!(status_of(only_here.barcodes[0].as_deref().unwrap()), Some(MatchStatus::OnlyInShop));
-    assert_eq!(status_of(goods[1].barcodes[0].as_deref().unwrap()), Some(MatchStatus::Matched));
-    assert_eq!(rows.iter().filter(|r| r.status == MatchStatus::Matched).count(), goods.len() - 1);
+    assert_eq!(
+        status_of("3809999999991"),
+        Some(MatchStatus::OnlyInWarehouse)
+    );
+    assert_eq!(
+        status_of(only_here.barcodes[0].as_deref().unwrap()),
+        Some(MatchStatus::OnlyInShop)
+    );
+    assert_eq!(
+        status_of(goods[1].barcodes[0].as_deref().unwrap()),
+        Some(MatchStatus::Matched)
+    );
+    assert_eq!(
+        rows.iter()
+            .filter(|r| r.status == MatchStatus::Matched)
+            .count(),
+        goods.len() - 1
+    );
 
     // Two goods with one barcode are a duplicate in Склад Pro.
     data.barcodes[0] = goods[2].barcodes[0].clone().unwrap();
     f.wh.save_good(Some(only_here.id), &data).await.unwrap();
-    let rows = check(&f.wh, &shop, &f.server, &Reporter::silent(Task::Correspondence)).await.unwrap();
-    let dup: Vec<_> = rows.iter().filter(|r| r.status == MatchStatus::DuplicateInWarehouse).collect();
+    let rows = check(
+        &f.wh,
+        &shop,
+        &f.server,
+        &Reporter::silent(Task::Correspondence),
+    )
+    .await
+    .unwrap();
+    let dup: Vec<_> = rows
+        .iter()
+        .filter(|r| r.status == MatchStatus::DuplicateInWarehouse)
+        .collect();
     assert_eq!(dup.len(), 2);
     let csv = to_csv(&rows);
     assert!(csv.starts_with('\u{feff}'));
@@ -159,14 +343,28 @@ async fn the_correspondence_check_lists_both_sides() {
     // Compared by SKU the seed's SKUs match too.
     let mut by_sku = f.server.clone();
     by_sku.compare_by = CompareBy::SkuToBarcode2;
-    let rows = check(&f.wh, &shop, &by_sku, &Reporter::silent(Task::Correspondence)).await.unwrap();
-    assert!(rows.iter().filter(|r| r.status == MatchStatus::Matched).count() >= goods.len() - 2);
+    let rows = check(
+        &f.wh,
+        &shop,
+        &by_sku,
+        &Reporter::silent(Task::Correspondence),
+    )
+    .await
+    .unwrap();
+    assert!(
+        rows.iter()
+            .filter(|r| r.status == MatchStatus::Matched)
+            .count()
+            >= goods.len() - 2
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_runner_runs_a_task_and_reports_progress_and_history() {
     let f = fixture(15, Seed::Empty).await;
-    let journal = Journal::open(&f.dir.path().join("journal.db")).await.unwrap();
+    let journal = Journal::open(&f.dir.path().join("journal.db"))
+        .await
+        .unwrap();
     let woken = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let w = woken.clone();
     let handle = spawn_engine(
@@ -176,11 +374,19 @@ async fn the_runner_runs_a_task_and_reports_progress_and_history() {
             w.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         }),
     );
-    handle.send(Command::Start { server_id: f.server.id.clone(), task: Task::Export, dry_run: false, scheduled: false });
+    handle.send(Command::Start {
+        server_id: f.server.id.clone(),
+        task: Task::Export,
+        dry_run: false,
+        scheduled: false,
+    });
     let mut events = Vec::new();
     for _ in 0..200 {
         events.extend(handle.drain_events());
-        if events.iter().any(|e| matches!(e, Event::Finished { .. } | Event::Failed { .. })) {
+        if events
+            .iter()
+            .any(|e| matches!(e, Event::Finished { .. } | Event::Failed { .. }))
+        {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -191,11 +397,26 @@ async fn the_runner_runs_a_task_and_reports_progress_and_history() {
     });
     let summary = finished.unwrap_or_else(|| panic!("no Finished event: {events:?}"));
     assert_eq!(summary.created, 15);
-    assert!(events.iter().any(|e| matches!(e, Event::Progress { done: 15, total: 15, .. })));
-    assert!(woken.load(std::sync::atomic::Ordering::SeqCst) > 0, "the UI was woken");
+    assert!(events.iter().any(|e| matches!(
+        e,
+        Event::Progress {
+            done: 15,
+            total: 15,
+            ..
+        }
+    )));
+    assert!(
+        woken.load(std::sync::atomic::Ordering::SeqCst) > 0,
+        "the UI was woken"
+    );
     // The status snapshot settles with the last result.
     for _ in 0..50 {
-        if handle.status().servers.get(&f.server.id).is_some_and(|s| s.running.is_none() && s.last.is_some()) {
+        if handle
+            .status()
+            .servers
+            .get(&f.server.id)
+            .is_some_and(|s| s.running.is_none() && s.last.is_some())
+        {
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -212,7 +433,12 @@ async fn the_runner_runs_a_task_and_reports_progress_and_history() {
     all.servers[0].export.object = Some(9_999);
     f.file.save(&all).unwrap();
     f.sandbox.state().clear_request_log();
-    handle.send(Command::Start { server_id: f.server.id.clone(), task: Task::Export, dry_run: false, scheduled: false });
+    handle.send(Command::Start {
+        server_id: f.server.id.clone(),
+        task: Task::Export,
+        dry_run: false,
+        scheduled: false,
+    });
     let mut failed = None;
     for _ in 0..200 {
         for e in handle.drain_events() {
@@ -226,15 +452,27 @@ async fn the_runner_runs_a_task_and_reports_progress_and_history() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let message = failed.expect("the run failed");
-    assert!(message.contains("Обект за операции") && message.contains("9999"), "{message}");
-    assert!(f.sandbox.state().request_log().iter().all(|r| r.method == "GET"));
+    assert!(
+        message.contains("Обект за операции") && message.contains("9999"),
+        "{message}"
+    );
+    assert!(
+        f.sandbox
+            .state()
+            .request_log()
+            .iter()
+            .all(|r| r.method == "GET")
+    );
 }
 
 #[test]
 fn start_modes_wait_as_configured() {
     use skladsync_engine::settings::StartMode;
     assert_eq!(wait_before(StartMode::OnServerStart), None);
-    assert_eq!(wait_before(StartMode::EveryMinutes { minutes: 5 }), Some(Duration::from_secs(300)));
+    assert_eq!(
+        wait_before(StartMode::EveryMinutes { minutes: 5 }),
+        Some(Duration::from_secs(300))
+    );
     let daily = wait_before(StartMode::AtTime { hour: 3, minute: 0 }).unwrap();
     assert!(daily <= Duration::from_secs(24 * 3600) && daily > Duration::ZERO);
 }
