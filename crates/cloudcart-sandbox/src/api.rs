@@ -254,6 +254,17 @@ fn list(st: &State, ctx: &Ctx, kind: Kind, q: &Query) -> ApiResult<Reply> {
     let single = filters
         .iter()
         .any(|(f, _)| kind.single_record_filters().contains(&f.as_str()));
+    // Unfiltered listings in id order render only the page asked for.
+    let id_order = sort.is_empty() || sort.iter().all(|(f, desc)| f == "id" && !desc);
+    if filters.is_empty() && id_order && !single {
+        let skip = ((number - 1) * size) as usize;
+        if let Some((total, page_rows)) = render::page_of_rows(&st.store, kind, skip, size as usize)
+        {
+            return Ok(page_reply(
+                st, ctx, kind, q, &includes, number, size, total, page_rows,
+            ));
+        }
+    }
     let mut rows = render::all_rows(&st.store, kind);
     for (field, value) in &filters {
         let mut kept = Vec::with_capacity(rows.len());
@@ -293,7 +304,6 @@ fn list(st: &State, ctx: &Ctx, kind: Kind, q: &Query) -> ApiResult<Reply> {
         return Ok(Reply::json(200, single_doc(data, inc)));
     }
     let total = rows.len() as u64;
-    let last_page = total.div_ceil(size).max(1);
     let start = ((number - 1) * size).min(total);
     let end = (start + size).min(total);
     let page_rows: Vec<(String, Map<String, Value>)> = rows
@@ -301,10 +311,31 @@ fn list(st: &State, ctx: &Ctx, kind: Kind, q: &Query) -> ApiResult<Reply> {
         .skip(start as usize)
         .take((end - start) as usize)
         .collect();
+    Ok(page_reply(
+        st, ctx, kind, q, &includes, number, size, total, page_rows,
+    ))
+}
+
+/// The collection document of one page.
+#[allow(clippy::too_many_arguments)]
+fn page_reply(
+    st: &State,
+    ctx: &Ctx,
+    kind: Kind,
+    q: &Query,
+    includes: &[String],
+    number: u64,
+    size: u64,
+    total: u64,
+    page_rows: Vec<(String, Map<String, Value>)>,
+) -> Reply {
+    let last_page = total.div_ceil(size).max(1);
+    let start = ((number - 1) * size).min(total);
+    let end = (start + page_rows.len() as u64).min(total);
     let refs: Vec<Ref> = page_rows.iter().map(|(id, _)| (kind, id.clone())).collect();
     let data: Vec<Value> = page_rows
         .into_iter()
-        .map(|(id, attrs)| object(st, ctx, kind, &id, attrs, &includes))
+        .map(|(id, attrs)| object(st, ctx, kind, &id, attrs, includes))
         .collect();
     let (from, to) = if end > start {
         (json!(start + 1), json!(end))
@@ -320,9 +351,9 @@ fn list(st: &State, ctx: &Ctx, kind: Kind, q: &Query) -> ApiResult<Reply> {
         "data": data,
     });
     if !includes.is_empty() {
-        doc["included"] = Value::Array(collect_included(st, ctx, &refs, &includes));
+        doc["included"] = Value::Array(collect_included(st, ctx, &refs, includes));
     }
-    Ok(Reply::json(200, doc))
+    Reply::json(200, doc)
 }
 
 /// Top-level pagination links (present without `X-Show-Links`, per the

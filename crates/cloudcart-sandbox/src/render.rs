@@ -580,6 +580,41 @@ fn shipping_provider_attrs(s: &ShippingProvider) -> Map<String, Value> {
     }))
 }
 
+/// One page of the big kinds (products, variants) in natural id order, rendering only the rows
+/// on the page: (total, rows). `None` for the other kinds, which are small.
+pub fn page_of_rows(
+    st: &StoreData,
+    kind: Kind,
+    skip: usize,
+    take: usize,
+) -> Option<(u64, Vec<(String, Map<String, Value>)>)> {
+    match kind {
+        Kind::Products => {
+            let live = || st.products.values().filter(|p| p.deleted_at.is_none());
+            let rows = live()
+                .skip(skip)
+                .take(take)
+                .map(|p| (p.id.to_string(), product_attrs(st, p)))
+                .collect();
+            Some((live().count() as u64, rows))
+        }
+        Kind::Variants => {
+            let live = || {
+                st.variants
+                    .values()
+                    .filter(|v| st.live_product(v.item_id).is_some())
+            };
+            let rows = live()
+                .skip(skip)
+                .take(take)
+                .map(|v| (v.id.to_string(), variant_attrs(st, v)))
+                .collect();
+            Some((live().count() as u64, rows))
+        }
+        _ => None,
+    }
+}
+
 /// Every row of `kind` as (id, attributes), in natural id order.
 pub fn all_rows(st: &StoreData, kind: Kind) -> Vec<(String, Map<String, Value>)> {
     let s = |id: u64| id.to_string();
