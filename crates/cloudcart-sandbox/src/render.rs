@@ -580,6 +580,9 @@ fn shipping_provider_attrs(s: &ShippingProvider) -> Map<String, Value> {
     }))
 }
 
+/// One rendered resource: its id and attributes.
+pub type RenderedRow = (String, Map<String, Value>);
+
 /// One page of the big kinds (products, variants) in natural id order, rendering only the rows
 /// on the page: (total, rows). `None` for the other kinds, which are small.
 pub fn page_of_rows(
@@ -587,7 +590,7 @@ pub fn page_of_rows(
     kind: Kind,
     skip: usize,
     take: usize,
-) -> Option<(u64, Vec<(String, Map<String, Value>)>)> {
+) -> Option<(u64, Vec<RenderedRow>)> {
     match kind {
         Kind::Products => {
             let live = || st.products.values().filter(|p| p.deleted_at.is_none());
