@@ -582,3 +582,157 @@ async fn bad_goods_are_reported_and_the_rest_goes_on() {
     let shop = f.shop_by_barcode();
     assert!(!shop.contains_key(zero.barcodes[0].as_ref().unwrap()));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stock_formula_euro_prices_and_export_switches_shape_what_the_shop_gets() {
+    // A BGN database whose shop sells in euro.
+    let dir = tempfile::tempdir().unwrap();
+    let connection = Connection::Sqlite {
+        path: dir.path().join("bgn.db"),
+    };
+    let wh = Warehouse::create_blank(
+        &connection,
+        &BlankDatabase {
+            base_currency: "BGN".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    wh.seed(&SeedOptions {
+        goods: 6,
+        objects: 1,
+        partners: 2,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let journal = Journal::open(&dir.path().join("j.db")).await.unwrap();
+    let object = wh.locations().await.unwrap()[0].id;
+    let mut server = Server::new("eur", "EUR", sandbox.base_url(), connection);
+    server.export.object = Some(object);
+    server.export.prices_in_eur = true;
+    server.export.stock_formula = skladsync_engine::settings::StockFormula::OnHandMinusOrders;
+    let secrets = MemorySecretStore::default();
+    secrets
+        .set(&server.shop.api_key, sandbox.api_key())
+        .unwrap();
+    let shop = shop_client(&server, &secrets).unwrap();
+    let goods = wh.goods(&[], PriceGroup::RETAIL).await.unwrap().goods;
+    let g = goods.iter().find(|g| g.catalogs[0].is_none()).unwrap();
+    // An open Order holds 2 of the good.
+    wh.create_document(&NewDocument {
+        kind: DocumentKind::Order,
+        object_id: object,
+        user_id: wh.users().await.unwrap()[0].id,
+        partner: PartnerChoice::Existing(2),
+        date: chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
+        lines: vec![NewLine {
+            good_id: g.id,
+            quantity: dec!(2),
+            price: g.price,
+            discount_percent: Decimal::ZERO,
+        }],
+        reference: "order-1".into(),
+        payment_type_id: 1,
+        paid: vec![],
+        usn: None,
+    })
+    .await
+    .unwrap();
+    let on_hand = wh.quantities(&[object]).await.unwrap().quantities[&g.id];
+    export::run_export(
+        &wh,
+        &shop,
+        &journal,
+        &server,
+        &Reporter::silent(Task::Export),
+        false,
+    )
+    .await
+    .unwrap();
+    let v = sandbox
+        .state()
+        .variants()
+        .into_iter()
+        .find(|v| v.barcode == g.barcodes[0])
+        .unwrap();
+    assert_eq!(
+        Decimal::new(v.price, 2),
+        currency::bgn_to_eur(g.price.round_dp(2)),
+        "EUR at 1.95583"
+    );
+    assert_eq!(
+        Decimal::try_from(v.quantity.unwrap()).unwrap(),
+        (on_hand - dec!(2)).max(Decimal::ZERO).floor(),
+        "on hand minus open orders"
+    );
+
+    // With quantities switched off, a price change is the only thing written.
+    server.export.export_quantities = false;
+    let data = GoodData {
+        code: g.code.clone(),
+        name: g.name.clone(),
+        barcodes: g.barcodes.clone().map(|b| b.unwrap_or_default()),
+        catalogs: g.catalogs.clone().map(|c| c.unwrap_or_default()),
+        measure: g.measure.clone(),
+        price_group: PriceGroup::RETAIL,
+        price: dec!(19.99),
+        vat_group_id: g.vat_group_id,
+        group_id: g.group_id,
+    };
+    wh.save_good(Some(g.id), &data).await.unwrap();
+    sandbox.state().clear_request_log();
+    let s = export::run_export(
+        &wh,
+        &shop,
+        &journal,
+        &server,
+        &Reporter::silent(Task::Export),
+        false,
+    )
+    .await
+    .unwrap();
+    assert_eq!(s.updated, 1);
+    let patches: Vec<_> = sandbox
+        .state()
+        .request_log()
+        .into_iter()
+        .filter(|r| r.method == "PATCH")
+        .collect();
+    assert_eq!(patches.len(), 1);
+    let attrs = &patches[0].body.as_ref().unwrap()["data"]["attributes"];
+    assert_eq!(
+        attrs["price"],
+        serde_json::json!(1022),
+        "19.99 лв = 10.22 €, in cents"
+    );
+    assert!(attrs.get("quantity").is_none(), "no quantity sent: {attrs}");
+
+    // The settings refuse EUR conversion on a database already in euro.
+    let mut eur_server = server.clone();
+    let eur_dir = tempfile::tempdir().unwrap();
+    let eur_conn = Connection::Sqlite {
+        path: eur_dir.path().join("eur.db"),
+    };
+    let eur_wh = Warehouse::create_blank(&eur_conn, &BlankDatabase::default())
+        .await
+        .unwrap();
+    eur_wh
+        .seed(&SeedOptions {
+            goods: 2,
+            objects: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    eur_server.export.object = Some(eur_wh.locations().await.unwrap()[0].id);
+    let problems = skladsync_engine::validate::validate(&eur_wh, &eur_server, Task::Export)
+        .await
+        .unwrap();
+    assert!(
+        problems.iter().any(|p| p.field.contains("Цени в евро")),
+        "{problems:?}"
+    );
+}
