@@ -264,6 +264,10 @@ pub async fn read_shop(
     Ok((unique, by_id, problems))
 }
 
+fn fmt_opt(v: Option<Decimal>) -> String {
+    v.map(|d| d.to_string()).unwrap_or_else(|| "—".into())
+}
+
 /// Errors that end the run: nothing more can be done with this shop.
 fn is_fatal(e: &skladsync_cloudcart::Error) -> bool {
     use skladsync_cloudcart::Error as E;
@@ -359,6 +363,20 @@ impl Run<'_> {
         }
         if self.dry_run {
             self.summary.updated += 1;
+            let mut what = Vec::new();
+            if let Some(q) = update.quantity {
+                what.push(format!("количество {} → {q}", fmt_opt(ref_qty)));
+            }
+            if let Some(p) = update.price {
+                what.push(format!("цена {} → {p}", fmt_opt(ref_price)));
+            }
+            self.reporter.item(
+                Level::Info,
+                ItemProblem {
+                    item: format!("магазин: разновидност {} ({})", shop.id, plan.key),
+                    message: format!("ще се обнови: {}", what.join(", ")),
+                },
+            );
             return Ok(());
         }
         match self.shop.update_variant(&shop.id, &update).await {
@@ -429,6 +447,31 @@ impl Run<'_> {
     ) -> Result<(), EngineError> {
         if self.dry_run {
             self.summary.created += missing.len() as u64;
+            for v in missing {
+                let want = side.desired[&v.good_id];
+                self.reporter.item(
+                    Level::Info,
+                    ItemProblem {
+                        item: format!("магазин: „{}“ {}", plan.name, v.options.join(" / ")),
+                        message: format!(
+                            "ще се създаде{}: {} {}, цена {}, количество {}",
+                            if existing_product.is_some() {
+                                " като нова разновидност"
+                            } else {
+                                ""
+                            },
+                            if self.server.compare_by == CompareBy::BarcodeToBarcode1 {
+                                "баркод"
+                            } else {
+                                "SKU"
+                            },
+                            v.key,
+                            want.price,
+                            want.quantity
+                        ),
+                    },
+                );
+            }
             return Ok(());
         }
         let item = format!("product „{}“ (code {})", plan.name, plan.code);
@@ -655,6 +698,14 @@ pub async fn run_export(
             }
             if dry_run {
                 run.summary.deactivated += 1;
+                reporter.item(
+                    Level::Info,
+                    ItemProblem {
+                        item: format!("магазин: разновидност {} ({})", shop_variant.id, p.key),
+                        message: "ще се нулира количеството: стоката вече не е в избраните групи"
+                            .into(),
+                    },
+                );
                 continue;
             }
             let update = VariantUpdate {

@@ -298,6 +298,16 @@ pub async fn run_pull(
                     };
                     if dry_run {
                         run.summary.updated += 1;
+                        reporter.item(
+                            Level::Info,
+                            ItemProblem {
+                                item: format!("Склад Pro: стока {} „{}“", good.id, good.name),
+                                message: format!(
+                                    "ще се обнови: име „{}“, баркодове {:?}",
+                                    data.name, data.barcodes
+                                ),
+                            },
+                        );
                         continue;
                     }
                     wh.save_good(Some(good.id), &data).await.map(|_| false)
@@ -315,6 +325,16 @@ pub async fn run_pull(
                     let group_id = run.group_for(product.category_id.as_ref()).await?;
                     if dry_run {
                         run.summary.created += 1;
+                        reporter.item(
+                            Level::Info,
+                            ItemProblem {
+                                item: format!("Склад Pro: нова стока „{name}“"),
+                                message: format!(
+                                    "ще се създаде: {key}, цена {price}, каталог {:?}",
+                                    catalogs
+                                ),
+                            },
+                        );
                         continue;
                     }
                     let code = if server.compare_by == CompareBy::SkuToCode {

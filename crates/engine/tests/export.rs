@@ -277,9 +277,38 @@ async fn dry_run_writes_nothing_and_bad_goods_do_not_stop_the_run() {
     };
     f.wh.save_good(Some(bare.id), &data).await.unwrap();
 
-    let dry = f.export(true).await;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let shop = shop_client(&f.server, &f.secrets).unwrap();
+    let dry = run_export(
+        &f.wh,
+        &shop,
+        &f.journal,
+        &f.server,
+        &Reporter::new(Task::Export, tx),
+        true,
+    )
+    .await
+    .unwrap();
     assert!(dry.dry_run);
     assert_eq!(dry.created, 11);
+    // The dry run lists every write it would make.
+    let mut intended = 0;
+    while let Ok(e) = rx.try_recv() {
+        if let Event::Item {
+            level: Level::Info,
+            problem,
+            ..
+        } = e
+        {
+            assert!(
+                problem.message.starts_with("ще се създаде"),
+                "{}",
+                problem.message
+            );
+            intended += 1;
+        }
+    }
+    assert_eq!(intended, 11);
     assert!(
         f.writes().is_empty(),
         "a dry run sends no write: {:?}",
