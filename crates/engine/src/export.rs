@@ -291,6 +291,8 @@ struct Run<'a> {
     categories: HashMap<i64, Id>,
     parameters: HashMap<String, Id>,
     options: HashMap<(Id, String), Id>,
+    /// Read a variant from the shop right before writing it (the shop was not listed).
+    reread: bool,
 }
 
 impl Run<'_> {
@@ -378,6 +380,27 @@ impl Run<'_> {
                 },
             );
             return Ok(());
+        }
+        if self.reread {
+            match self.shop.variant(&shop.id).await {
+                Ok(_) => {}
+                Err(e) if e.is_not_found() => {
+                    // Deleted in the shop: forgotten here, made again by the next (full) run.
+                    self.journal
+                        .forget_push(&self.server.id, plan.good_id)
+                        .await?;
+                    self.summary.skipped += 1;
+                    self.problem(
+                        Level::Warning,
+                        format!("good {} ({})", plan.good_id, plan.key),
+                        "разновидността е изтрита в магазина; ще бъде създадена отново при следващия експорт".into(),
+                    );
+                    return Ok(());
+                }
+                Err(e) => {
+                    return self.shop_failed(format!("good {} ({})", plan.good_id, plan.key), e);
+                }
+            }
         }
         match self.shop.update_variant(&shop.id, &update).await {
             Ok(_) => {
@@ -587,6 +610,30 @@ impl Run<'_> {
     }
 }
 
+/// Shop variants as the journal remembers them, by compare key.
+fn from_journal(pushed: &HashMap<i64, Pushed>) -> HashMap<String, Variant> {
+    pushed
+        .values()
+        .map(|p| {
+            (
+                p.key.clone(),
+                Variant {
+                    id: Id::from(p.variant_id.clone()),
+                    product_id: (!p.product_id.is_empty()).then(|| Id::from(p.product_id.clone())),
+                    sku: None,
+                    barcode: None,
+                    price: p.price,
+                    quantity: p.quantity,
+                    delivery_price: None,
+                    weight: None,
+                    option_ids: Vec::new(),
+                    option_names: Vec::new(),
+                },
+            )
+        })
+        .collect()
+}
+
 /// Run the export for one server.
 pub async fn run_export(
     wh: &Warehouse,
@@ -610,6 +657,7 @@ pub async fn run_export(
         categories: HashMap::new(),
         parameters: HashMap::new(),
         options: HashMap::new(),
+        reread: false,
     };
     for p in side.problems.clone() {
         run.problem(Level::Warning, p.item, p.message);
@@ -619,12 +667,27 @@ pub async fn run_export(
         run.summary.skipped += 1;
         run.problem(Level::Error, p.item, p.message);
     }
-    let (shop_by_key, shop_by_id, shop_problems) =
-        read_shop(shop, server.compare_by, reporter).await?;
-    for p in shop_problems {
-        run.problem(Level::Error, p.item, p.message);
-    }
     let pushed = journal.pushed(&server.id).await?;
+    // When the journal knows the shop variant of every good, only the goods that changed are
+    // touched (each re-read right before it is written); otherwise the shop is listed whole.
+    let incremental = plans
+        .iter()
+        .flat_map(|p| &p.variants)
+        .all(|v| pushed.get(&v.good_id).is_some_and(|p| p.key == v.key));
+    run.reread = incremental;
+    let (shop_by_key, shop_by_id) = if incremental {
+        reporter.log(
+            Level::Info,
+            "Магазинът е познат от дневника: изпращат се само промените",
+        );
+        (from_journal(&pushed), HashMap::new())
+    } else {
+        let (by_key, by_id, shop_problems) = read_shop(shop, server.compare_by, reporter).await?;
+        for p in shop_problems {
+            run.problem(Level::Error, p.item, p.message);
+        }
+        (by_key, by_id)
+    };
 
     reporter.phase(if dry_run {
         "Проба: какво би се записало в магазина"
@@ -690,8 +753,23 @@ pub async fn run_export(
     // Goods the shop got from us that left the chosen groups or were deleted.
     if server.export.missing_goods == MissingGoods::Deactivate {
         for p in pushed.values().filter(|p| !in_scope.contains(&p.good_id)) {
-            let Some(shop_variant) = shop_by_id.get(&p.variant_id) else {
-                continue;
+            let shop_variant = if incremental {
+                if p.quantity == Some(Decimal::ZERO) {
+                    continue;
+                }
+                match shop.variant(&Id::from(p.variant_id.clone())).await {
+                    Ok(v) => v,
+                    Err(e) if e.is_not_found() => continue,
+                    Err(e) => {
+                        run.shop_failed(format!("good {} ({})", p.good_id, p.key), e)?;
+                        continue;
+                    }
+                }
+            } else {
+                match shop_by_id.get(&p.variant_id) {
+                    Some(v) => v.clone(),
+                    None => continue,
+                }
             };
             if shop_variant.quantity == Some(Decimal::ZERO) {
                 continue;

@@ -245,6 +245,18 @@ async fn first_export_creates_products_with_variants_then_only_changes_are_writt
     );
     let writes = f.writes();
     assert_eq!(writes.len(), 2, "{writes:?}");
+    // The journal knows every variant: the shop is not listed, each changed variant is read
+    // once right before it is written.
+    let reads: Vec<String> = f
+        .sandbox
+        .state()
+        .request_log()
+        .into_iter()
+        .filter(|r| r.method == "GET")
+        .map(|r| r.path)
+        .collect();
+    assert_eq!(reads.len(), 2, "{reads:?}");
+    assert!(reads.iter().all(|p| p.starts_with("/api/v2/variants/") && !p.contains('?')), "{reads:?}");
     assert!(
         writes
             .iter()
