@@ -201,6 +201,13 @@ pub struct ImportSettings {
     /// Shop payment provider → Склад Pro payment type.
     pub payment_types: Vec<PaymentTypeMapping>,
     pub special_goods: SpecialGoods,
+    /// The first import reaches this many days back (later runs continue from the last one).
+    #[serde(default = "default_first_run_days")]
+    pub first_run_days: u32,
+}
+
+fn default_first_run_days() -> u32 {
+    7
 }
 
 impl Default for ImportSettings {
@@ -218,6 +225,7 @@ impl Default for ImportSettings {
             sale_statuses: Vec::new(),
             payment_types: Vec::new(),
             special_goods: SpecialGoods::default(),
+            first_run_days: default_first_run_days(),
         }
     }
 }

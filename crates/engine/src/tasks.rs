@@ -63,9 +63,9 @@ pub async fn run_task(
             );
             Ok(summary)
         }
-        Task::OrderImport => Err(EngineError::InvalidSettings(vec![
-            "Импорт от CloudCart: поръчките се внасят от следващата версия".into(),
-        ])),
+        Task::OrderImport => {
+            crate::orders::run_import(&wh, &shop, journal, server, reporter, dry_run, None).await
+        }
     }
 }
 

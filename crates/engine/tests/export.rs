@@ -256,7 +256,12 @@ async fn first_export_creates_products_with_variants_then_only_changes_are_writt
         .map(|r| r.path)
         .collect();
     assert_eq!(reads.len(), 2, "{reads:?}");
-    assert!(reads.iter().all(|p| p.starts_with("/api/v2/variants/") && !p.contains('?')), "{reads:?}");
+    assert!(
+        reads
+            .iter()
+            .all(|p| p.starts_with("/api/v2/variants/") && !p.contains('?')),
+        "{reads:?}"
+    );
     assert!(
         writes
             .iter()

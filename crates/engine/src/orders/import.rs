@@ -1,0 +1,1054 @@
+//! The import run: list the orders, check each whole, write each in one warehouse transaction,
+//! bind it in the journal right after the commit, and reconcile from the warehouse so that a
+//! crash anywhere never doubles an order.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+use futures::TryStreamExt;
+use skladsync_cloudcart::{Client, Id, Order, OrderDetail};
+use skladsync_warehouse::{
+    Document, DocumentKind, NewDocument, PaidAmount, PartnerChoice, PriceGroup, UsnRecord, Value,
+    Warehouse, usn,
+};
+
+use super::lock::RunLock;
+use super::plan::{
+    Catalog, Plan, is_cancelled, kind_for, plan_order, reference_of, transaction_number,
+};
+use super::store::{Binding, OrderStore, QueueKind, Reason};
+use crate::error::EngineError;
+use crate::events::{ItemProblem, Level, Reporter, RunSummary};
+use crate::journal::Journal;
+use crate::settings::Server;
+use crate::validate::is_supto;
+
+/// How far back each listing reaches before the watermark, so that an order written while the
+/// last listing ran is not missed (orders seen twice are recognised by their binding).
+pub const LISTING_OVERLAP: Duration = Duration::minutes(15);
+
+/// What happened to one order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// A new document.
+    Created { kind: DocumentKind, number: i64 },
+    /// Dry run: this document would be written.
+    WouldCreate { kind: DocumentKind },
+    /// The document was already in Склад Pro (found by its reference or УНП); the binding was
+    /// restored from it.
+    Reconciled { kind: DocumentKind, number: i64 },
+    /// The Order became a Sale.
+    Converted { number: i64 },
+    /// An edited order's Order document got the new lines.
+    Edited { number: i64 },
+    /// Already imported and nothing to do.
+    Unchanged,
+    /// In the exception queue.
+    Queued {
+        kind: QueueKind,
+        reasons: Vec<Reason>,
+    },
+    /// Not imported and nothing to do (a cancelled order never imported, or a УНП another tool
+    /// already wrote).
+    Skipped { why: String },
+}
+
+/// The shop's host: the first half of the binding key.
+pub fn shop_host(shop: &Client) -> String {
+    let url = shop.base_url();
+    match (url.host_str(), url.port()) {
+        (Some(h), Some(p)) => format!("{h}:{p}"),
+        (Some(h), None) => h.to_owned(),
+        _ => url.to_string(),
+    }
+}
+
+fn warehouse_reason(e: &skladsync_warehouse::Error) -> (QueueKind, Reason) {
+    use skladsync_warehouse::Error as E;
+    match e {
+        E::UnknownGood { .. }
+        | E::UnknownPartner { .. }
+        | E::UnknownObject { .. }
+        | E::UnknownPaymentType { .. }
+        | E::InvalidInput { .. }
+        | E::Unsupported(_) => (
+            QueueKind::Rejected,
+            Reason::new(
+                format!("Склад Pro отказа документа: {e}"),
+                "поправете причината в Склад Pro или в настройките, после „Опитай пак“",
+            ),
+        ),
+        _ => (
+            QueueKind::Failed,
+            Reason::new(
+                format!("грешка на базата данни: {e}"),
+                "нищо от поръчката не е записано; „Опитай пак“, когато базата е достъпна",
+            ),
+        ),
+    }
+}
+
+fn is_fatal_shop(e: &skladsync_cloudcart::Error) -> bool {
+    use skladsync_cloudcart::Error as E;
+    matches!(
+        e,
+        E::NoApiAccess { .. } | E::InvalidApiKey(_) | E::InvalidBaseUrl { .. }
+    ) || matches!(e.status(), Some(401..=403))
+}
+
+pub(crate) struct Importer<'a> {
+    wh: &'a Warehouse,
+    shop: &'a Client,
+    store: OrderStore,
+    server: &'a Server,
+    reporter: &'a Reporter,
+    dry_run: bool,
+    host: String,
+    supto: bool,
+    catalog: Catalog,
+    user_id: i64,
+    object_id: i64,
+    /// Held while the importer lives: one importer per server and journal at a time.
+    _lock: Option<RunLock>,
+    pub(crate) summary: RunSummary,
+}
+
+impl<'a> Importer<'a> {
+    pub(crate) async fn new(
+        wh: &'a Warehouse,
+        shop: &'a Client,
+        journal: &Journal,
+        server: &'a Server,
+        reporter: &'a Reporter,
+        dry_run: bool,
+    ) -> Result<Importer<'a>, EngineError> {
+        let import = &server.import;
+        let object_id = import.object.ok_or_else(|| {
+            EngineError::InvalidSettings(vec![
+                "Импорт от CloudCart › Обект за операции: изберете обект".into(),
+            ])
+        })?;
+        let supto = is_supto(wh, server).await?;
+        if supto {
+            let op_ok = import
+                .operator_code
+                .as_deref()
+                .is_some_and(|o| usn::format_usn("XX000000", o, 1).is_some());
+            let dev_ok = import
+                .fiscal_device
+                .as_deref()
+                .is_some_and(|d| usn::format_usn(d, "0000", 1).is_some());
+            let mut bad = Vec::new();
+            if !dev_ok {
+                bad.push("Импорт от CloudCart › Сериен номер на касов апарат: задължителен е в СУПТО (XX000000)".to_owned());
+            }
+            if !op_ok {
+                bad.push("Импорт от CloudCart › Код на оператор: задължителен е в СУПТО (4 цифри или латински главни букви)".to_owned());
+            }
+            if !bad.is_empty() {
+                return Err(EngineError::InvalidSettings(bad));
+            }
+        }
+        let lock = if dry_run {
+            None
+        } else {
+            Some(RunLock::acquire(journal, &server.id, reporter).await?)
+        };
+        reporter.phase("Четене на стоките от Склад Pro");
+        let goods = wh.goods(&[], PriceGroup::RETAIL).await?.goods;
+        let vat_rates: HashMap<_, _> = wh
+            .vat_groups()
+            .await?
+            .into_iter()
+            .map(|v| (v.id, v.rate))
+            .collect();
+        let payment_types = wh.payment_types().await?;
+        let catalog = Catalog::new(
+            goods,
+            vat_rates,
+            payment_types,
+            wh.settings().clone(),
+            server.compare_by,
+        );
+        Ok(Importer {
+            wh,
+            shop,
+            store: OrderStore::open(journal).await?,
+            server,
+            reporter,
+            dry_run,
+            host: shop_host(shop),
+            supto,
+            catalog,
+            user_id: import.active_user.unwrap_or(1),
+            object_id,
+            _lock: lock,
+            summary: RunSummary {
+                dry_run,
+                ..Default::default()
+            },
+        })
+    }
+
+    pub(crate) fn store(&self) -> &OrderStore {
+        &self.store
+    }
+
+    pub(crate) fn host(&self) -> &str {
+        &self.host
+    }
+
+    pub(crate) async fn shop_order(&self, id: &Id) -> Result<Order, skladsync_cloudcart::Error> {
+        self.shop.order(id).await
+    }
+
+    pub(crate) fn note(&mut self, level: Level, order_id: &str, message: String) {
+        self.summary.skipped += 1;
+        self.problem(level, order_id, message);
+    }
+
+    fn problem(&mut self, level: Level, order_id: &str, message: String) {
+        let p = ItemProblem {
+            item: format!("поръчка {order_id}"),
+            message,
+        };
+        self.reporter.item(level, p.clone());
+        self.summary.problems.push(p);
+    }
+
+    /// Handle one order (read with its details) and count the outcome.
+    pub(crate) async fn handle(&mut self, order: &Order) -> Result<Outcome, EngineError> {
+        let id = order.id.to_string();
+        let result = self.process(order).await;
+        let outcome = match result {
+            Ok(o) => o,
+            Err(Fail::Fatal(e)) => return Err(e),
+            Err(Fail::Queue(kind, reason)) => Outcome::Queued {
+                kind,
+                reasons: vec![reason],
+            },
+        };
+        match &outcome {
+            Outcome::Queued { kind, reasons } => {
+                if !self.dry_run {
+                    self.store
+                        .enqueue(&self.server.id, &self.host, &id, *kind, reasons)
+                        .await?;
+                }
+                self.summary.skipped += 1;
+                let level = if *kind == QueueKind::Operator {
+                    Level::Warning
+                } else {
+                    Level::Error
+                };
+                let text = reasons
+                    .iter()
+                    .map(|r| r.to_string())
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                self.problem(level, &id, format!("{}: {text}", kind.label()));
+            }
+            other => {
+                if !self.dry_run {
+                    if matches!(other, Outcome::Unchanged) {
+                        self.store.dequeue_resolved(&self.host, &id).await?;
+                    } else {
+                        self.store.dequeue(&self.host, &id).await?;
+                    }
+                }
+                match other {
+                    Outcome::Created { .. } | Outcome::WouldCreate { .. } => {
+                        self.summary.created += 1
+                    }
+                    Outcome::Converted { .. } | Outcome::Edited { .. } => self.summary.updated += 1,
+                    Outcome::Reconciled { .. } | Outcome::Unchanged => self.summary.unchanged += 1,
+                    Outcome::Skipped { why } => {
+                        self.summary.skipped += 1;
+                        let why = why.clone();
+                        self.problem(Level::Info, &id, why);
+                    }
+                    Outcome::Queued { .. } => {}
+                }
+            }
+        }
+        Ok(outcome)
+    }
+
+    fn warn_plan(&mut self, plan: &Plan) {
+        for w in &plan.warnings {
+            self.problem(Level::Warning, &plan.order_id, w.clone());
+        }
+    }
+
+    async fn process(&mut self, order: &Order) -> Result<Outcome, Fail> {
+        let id = order.id.to_string();
+        let reference = reference_of(&id);
+        let binding = self.store.binding(&self.host, &id).await?;
+        let docs = self
+            .wh
+            .find_documents_by_reference(&reference)
+            .await
+            .map_err(Fail::warehouse)?;
+
+        if docs.is_empty() {
+            if let Some(b) = &binding {
+                return Ok(Outcome::Queued {
+                    kind: QueueKind::Operator,
+                    reasons: vec![Reason::new(
+                        format!(
+                            "{} № {:010} за поръчката вече не съществува в Склад Pro (анулиран ли е?)",
+                            b.kind.label(),
+                            b.number
+                        ),
+                        "ако поръчката трябва да се внесе отново, изберете „Внеси наново“; иначе „Махни от опашката“",
+                    )],
+                });
+            }
+            return self.import_new(order).await;
+        }
+        self.existing(order, binding, docs).await
+    }
+
+    /// The УНП document of a УНП text, if Склад Pro has one.
+    async fn document_with_usn(&self, text: &str) -> Result<Option<(i64, i64)>, Fail> {
+        let rows = self
+            .wh
+            .query(
+                "SELECT `OperType`, `Acct` FROM `ecrreceipts` WHERE `Description` = ? AND `ReceiptType` = ?",
+                &[Value::text(text), Value::Int(usn::USN_RECEIPT_TYPE)],
+            )
+            .await
+            .map_err(Fail::warehouse)?;
+        Ok(rows
+            .first()
+            .map(|r| (r.int(0).unwrap_or(0), r.int(1).unwrap_or(0))))
+    }
+
+    async fn usn_of_document(
+        &self,
+        kind: DocumentKind,
+        number: i64,
+    ) -> Result<Option<String>, Fail> {
+        let rows = self
+            .wh
+            .query(
+                "SELECT `Description` FROM `ecrreceipts` WHERE `OperType` = ? AND `Acct` = ? AND `ReceiptType` = ?",
+                &[
+                    Value::Int(kind.oper_type()),
+                    Value::Int(number),
+                    Value::Int(usn::USN_RECEIPT_TYPE),
+                ],
+            )
+            .await
+            .map_err(Fail::warehouse)?;
+        Ok(rows
+            .first()
+            .and_then(|r| r.text(0))
+            .filter(|t| usn::is_usn(t)))
+    }
+
+    async fn import_new(&mut self, order: &Order) -> Result<Outcome, Fail> {
+        let id = order.id.to_string();
+        let shop_usn = order
+            .usn
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| usn::is_usn(u))
+            .map(str::to_owned);
+        if let Some(u) = &shop_usn
+            && let Some((t, acct)) = self.document_with_usn(u).await?
+        {
+            return Ok(Outcome::Skipped {
+                why: format!(
+                    "вече е в Склад Pro с УНП {u} (документ вид {t} № {acct:010}, внесен от друга програма): не се внася втори път"
+                ),
+            });
+        }
+        if is_cancelled(order.status.as_deref()) {
+            return Ok(Outcome::Skipped {
+                why: format!(
+                    "отказана в магазина ({}) преди да бъде внесена: не се внася",
+                    order.status.as_deref().unwrap_or_default()
+                ),
+            });
+        }
+        let plan = match plan_order(order, &self.catalog, &self.server.import) {
+            Ok(p) => p,
+            Err(reasons) => {
+                return Ok(Outcome::Queued {
+                    kind: QueueKind::Rejected,
+                    reasons,
+                });
+            }
+        };
+        if shop_usn.is_some() && !self.supto {
+            self.problem(
+                Level::Warning,
+                &id,
+                format!(
+                    "поръчката вече носи УНП {} (от друга програма?); внася се без него, защото базата не е СУПТО",
+                    order.usn.as_deref().unwrap_or_default()
+                ),
+            );
+        }
+        self.warn_plan(&plan);
+        if self.dry_run {
+            return Ok(Outcome::WouldCreate { kind: plan.kind });
+        }
+        let mut attempts = 0;
+        let (doc, usn_record) = loop {
+            attempts += 1;
+            let usn_record = if self.supto {
+                Some(self.usn_for(order, shop_usn.as_deref()).await?)
+            } else {
+                None
+            };
+            let partner = self.partner_choice(&plan).await?;
+            let new = self.new_document(&plan, partner, usn_record.clone());
+            match self.wh.create_document(&new).await {
+                Ok(doc) => break (doc, usn_record),
+                Err(skladsync_warehouse::Error::InvalidInput { item, .. })
+                    if item.starts_with("УНП") && shop_usn.is_none() && attempts < 5 =>
+                {
+                    // Склад Pro took this number meanwhile: ours was never used; take the next.
+                    self.store.forget_usn(&self.host, &id).await?;
+                }
+                Err(e) => return Err(Fail::warehouse(e)),
+            }
+        };
+        let usn_text = usn_record.map(|u| u.usn);
+        let mut binding = Binding {
+            shop: self.host.clone(),
+            order_id: id.clone(),
+            kind: doc.kind,
+            number: doc.number,
+            object_id: doc.object_id,
+            usn_in_shop: usn_text.is_some() && usn_text == shop_usn,
+            usn: usn_text,
+            shop_status: order.status.clone(),
+            plan_hash: plan.hash.clone(),
+            note: String::new(),
+        };
+        self.store.save_binding(&self.server.id, &binding).await?;
+        self.reporter.log(
+            Level::Info,
+            format!(
+                "Поръчка {id}: {} № {} ({} {})",
+                doc.kind.label(),
+                doc.display_number(),
+                doc.total,
+                self.catalog.db.base_currency
+            ),
+        );
+        self.push_usn(&order.id, &mut binding).await?;
+        Ok(Outcome::Created {
+            kind: doc.kind,
+            number: doc.number,
+        })
+    }
+
+    /// The partner found by the first key that matches, updated with the order's billing data;
+    /// a field the order leaves empty keeps what Склад Pro holds (a later order without a VAT
+    /// number does not erase it).
+    async fn partner_choice(&self, plan: &Plan) -> Result<PartnerChoice, Fail> {
+        let mut data = plan.partner.clone();
+        for key in &plan.partner_keys {
+            let found = self.wh.find_partners(key).await.map_err(Fail::warehouse)?;
+            if let Some(p) = found.into_iter().next() {
+                let old = p.data;
+                for (new, old) in [
+                    (&mut data.company, old.company),
+                    (&mut data.mol, old.mol),
+                    (&mut data.city, old.city),
+                    (&mut data.address, old.address),
+                    (&mut data.phone, old.phone),
+                    (&mut data.email, old.email),
+                    (&mut data.vat_number, old.vat_number),
+                    (&mut data.eik, old.eik),
+                ] {
+                    if new.trim().is_empty() {
+                        *new = old;
+                    }
+                }
+                break;
+            }
+        }
+        Ok(PartnerChoice::Upsert {
+            keys: plan.partner_keys.clone(),
+            data: Box::new(data),
+        })
+    }
+
+    fn new_document(
+        &self,
+        plan: &Plan,
+        partner: PartnerChoice,
+        usn_record: Option<UsnRecord>,
+    ) -> NewDocument {
+        let paid = if plan.kind == DocumentKind::Sale && plan.prepaid {
+            vec![PaidAmount {
+                amount: plan.document_total,
+                date: Utc::now().date_naive(),
+                transaction_number: transaction_number(&self.host, &plan.order_id),
+            }]
+        } else {
+            Vec::new()
+        };
+        NewDocument {
+            kind: plan.kind,
+            object_id: self.object_id,
+            user_id: self.user_id,
+            partner,
+            date: plan.date,
+            lines: plan.lines.clone(),
+            reference: plan.reference.clone(),
+            payment_type_id: plan.payment_type_id,
+            paid,
+            usn: usn_record,
+        }
+    }
+
+    /// The order's УНП: the one it already got from us, the one the shop holds, or the next
+    /// number of the device — generated once, registered before the document is written.
+    async fn usn_for(&self, order: &Order, shop_usn: Option<&str>) -> Result<UsnRecord, Fail> {
+        let id = order.id.to_string();
+        let record = |text: &str| -> Option<UsnRecord> {
+            let device = text.split('-').next()?.to_owned();
+            let sequence = usn::sequence_of(text, &device)?;
+            Some(UsnRecord {
+                device,
+                sequence,
+                usn: text.to_owned(),
+            })
+        };
+        if let Some(u) = self.store.usn_of_order(&self.host, &id).await? {
+            return record(&u).ok_or_else(|| {
+                Fail::Queue(
+                    QueueKind::Rejected,
+                    Reason::new(
+                        format!("УНП {u} в регистъра е повреден"),
+                        "свържете се с поддръжката",
+                    ),
+                )
+            });
+        }
+        if let Some(u) = shop_usn {
+            let r = record(u).ok_or_else(|| {
+                Fail::Queue(
+                    QueueKind::Rejected,
+                    Reason::new(
+                        format!("УНП {u} на поръчката не може да бъде разчетен"),
+                        "проверете УНП в магазина",
+                    ),
+                )
+            })?;
+            if !self
+                .store
+                .register_usn(&r.device, r.sequence, &r.usn, &self.host, &id)
+                .await?
+            {
+                return Err(Fail::Queue(
+                    QueueKind::Rejected,
+                    Reason::new(
+                        format!("УНП {u} на поръчката вече е даден на друга поръчка в регистъра"),
+                        "проверете поръчките в магазина: УНП е уникален",
+                    ),
+                ));
+            }
+            return Ok(r);
+        }
+        let import = &self.server.import;
+        let device = import.fiscal_device.clone().unwrap_or_default();
+        let operator = import.operator_code.clone().unwrap_or_default();
+        for _ in 0..100 {
+            let last = self
+                .wh
+                .last_usn_sequence(&device)
+                .await
+                .map_err(Fail::warehouse)?
+                .max(self.store.last_sequence(&device).await?);
+            let sequence = last + 1;
+            let Some(text) = usn::format_usn(&device, &operator, sequence) else {
+                return Err(Fail::Queue(
+                    QueueKind::Rejected,
+                    Reason::new(
+                        format!(
+                            "поредните номера на касов апарат {device} са изчерпани ({sequence})"
+                        ),
+                        "изберете друг касов апарат в настройките",
+                    ),
+                ));
+            };
+            if self
+                .store
+                .register_usn(&device, sequence, &text, &self.host, &id)
+                .await?
+            {
+                return Ok(UsnRecord {
+                    device,
+                    sequence,
+                    usn: text,
+                });
+            }
+        }
+        Err(Fail::Queue(
+            QueueKind::Failed,
+            Reason::new("не беше намерен свободен УНП", "опитайте пак"),
+        ))
+    }
+
+    /// Write the binding's УНП to the shop's `usn` (write-once). A failure is reported and
+    /// retried on the next run.
+    async fn push_usn(&mut self, order_id: &Id, binding: &mut Binding) -> Result<(), Fail> {
+        let Some(u) = binding.usn.clone() else {
+            return Ok(());
+        };
+        if binding.usn_in_shop || self.dry_run {
+            return Ok(());
+        }
+        match self.shop.set_order_usn(order_id, &u).await {
+            Ok(_) => {
+                binding.usn_in_shop = true;
+                self.store.save_binding(&self.server.id, binding).await?;
+            }
+            Err(skladsync_cloudcart::Error::UsnAlreadySet { existing, .. }) => {
+                binding.note = format!("в магазина поръчката е с друг УНП: {existing}");
+                binding.usn_in_shop = true;
+                self.store.save_binding(&self.server.id, binding).await?;
+                self.store
+                    .enqueue(
+                        &self.server.id,
+                        &self.host,
+                        order_id.as_str(),
+                        QueueKind::Operator,
+                        &[Reason::new(
+                            format!("документът е с УНП {u}, а поръчката в магазина вече е с УНП {existing}"),
+                            "проверете коя програма е внесла поръчката; УНП в магазина не може да се смени",
+                        )],
+                    )
+                    .await?;
+            }
+            Err(e) if is_fatal_shop(&e) => return Err(Fail::Fatal(e.into())),
+            Err(e) => self.problem(
+                Level::Warning,
+                order_id.as_str(),
+                format!("УНП {u} не беше записан в магазина ({e}); ще бъде записан при следващото пускане"),
+            ),
+        }
+        Ok(())
+    }
+
+    /// Orders a database or shop error stopped last time are tried again at the start of every
+    /// run (the ones that failed their checks wait for the user's retry).
+    pub(crate) async fn retry_failed(&mut self) -> Result<(), EngineError> {
+        let failed: Vec<String> = self
+            .store
+            .queue(&self.server.id)
+            .await?
+            .into_iter()
+            .filter(|q| q.kind == QueueKind::Failed && q.shop == self.host)
+            .map(|q| q.order_id)
+            .collect();
+        for id in failed {
+            match self.shop.order(&Id::from(id.clone())).await {
+                Ok(order) => {
+                    self.handle(&order).await?;
+                }
+                Err(e) if is_fatal_shop(&e) => return Err(e.into()),
+                Err(e) => self.problem(
+                    Level::Warning,
+                    &id,
+                    format!("не беше прочетена от магазина ({e}); остава в опашката"),
+                ),
+            }
+        }
+        Ok(())
+    }
+
+    /// Push the УНП of every binding that has not reached the shop yet.
+    pub(crate) async fn push_pending_usns(&mut self) -> Result<(), EngineError> {
+        if self.dry_run {
+            return Ok(());
+        }
+        for mut b in self.store.usn_not_in_shop(&self.host).await? {
+            let id = Id::from(b.order_id.clone());
+            match self.push_usn(&id, &mut b).await {
+                Ok(()) => {}
+                Err(Fail::Fatal(e)) => return Err(e),
+                Err(Fail::Queue(..)) => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// An order that already has its document(s) in Склад Pro.
+    async fn existing(
+        &mut self,
+        order: &Order,
+        binding: Option<Binding>,
+        docs: Vec<Document>,
+    ) -> Result<Outcome, Fail> {
+        let id = order.id.to_string();
+        let sale = docs.iter().find(|d| d.kind == DocumentKind::Sale).cloned();
+        let orders: Vec<Document> = docs
+            .iter()
+            .filter(|d| d.kind == DocumentKind::Order)
+            .cloned()
+            .collect();
+        let mut reconciled = false;
+        // A conversion interrupted after the Sale was written: finish it.
+        if let Some(s) = &sale
+            && !orders.is_empty()
+        {
+            if self.dry_run {
+                return Ok(Outcome::Unchanged);
+            }
+            for o in &orders {
+                self.wh
+                    .annul_document(DocumentKind::Order, o.number, o.object_id, self.user_id)
+                    .await
+                    .map_err(Fail::warehouse)?;
+            }
+            self.reporter.log(
+                Level::Info,
+                format!(
+                    "Поръчка {id}: довършено превръщане в Продажба № {}",
+                    s.display_number()
+                ),
+            );
+        }
+        let doc = sale.clone().unwrap_or_else(|| orders[0].clone());
+        let mut b = match binding {
+            Some(b)
+                if b.kind == doc.kind && b.number == doc.number && b.object_id == doc.object_id =>
+            {
+                b
+            }
+            old => {
+                reconciled = true;
+                let usn_text = match self.store.usn_of_order(&self.host, &id).await? {
+                    Some(u) => Some(u),
+                    None => self.usn_of_document(doc.kind, doc.number).await?,
+                };
+                let usn_in_shop = usn_text.is_some() && order.usn == usn_text;
+                Binding {
+                    shop: self.host.clone(),
+                    order_id: id.clone(),
+                    kind: doc.kind,
+                    number: doc.number,
+                    object_id: doc.object_id,
+                    usn: usn_text.or(old.as_ref().and_then(|o| o.usn.clone())),
+                    usn_in_shop,
+                    // Unknown after a lost binding: the current status is acted on.
+                    shop_status: old.as_ref().and_then(|o| o.shop_status.clone()),
+                    plan_hash: old.map(|o| o.plan_hash).unwrap_or_default(),
+                    note: String::new(),
+                }
+            }
+        };
+        if reconciled && !self.dry_run {
+            self.store.save_binding(&self.server.id, &b).await?;
+            self.reporter.log(
+                Level::Info,
+                format!(
+                    "Поръчка {id}: вече е в Склад Pro като {} № {}; връзката е възстановена",
+                    doc.kind.label(),
+                    doc.display_number()
+                ),
+            );
+        }
+        self.push_usn(&order.id, &mut b).await?;
+
+        let status_changed = b.shop_status != order.status;
+        let plan = plan_order(order, &self.catalog, &self.server.import);
+        if b.plan_hash.is_empty()
+            && let Ok(p) = &plan
+            && !self.dry_run
+        {
+            b.plan_hash = p.hash.clone();
+            self.store.save_binding(&self.server.id, &b).await?;
+        }
+        let settled = if reconciled {
+            Outcome::Reconciled {
+                kind: doc.kind,
+                number: doc.number,
+            }
+        } else {
+            Outcome::Unchanged
+        };
+        match doc.kind {
+            DocumentKind::Sale => {
+                if status_changed && is_cancelled(order.status.as_deref()) {
+                    self.remember_status(b.clone(), order).await?;
+                    return Ok(Outcome::Queued {
+                        kind: QueueKind::Operator,
+                        reasons: vec![Reason::new(
+                            format!(
+                                "поръчката е „{}“ в магазина, а вече е Продажба № {:010}",
+                                order.status.as_deref().unwrap_or_default(),
+                                doc.number
+                            ),
+                            "продажбата не се променя и не се изтрива: направете Рекламация в Склад Pro, която се позовава на нея",
+                        )],
+                    });
+                }
+                if let Ok(p) = &plan
+                    && !b.plan_hash.is_empty()
+                    && p.hash != b.plan_hash
+                {
+                    let mut nb = b.clone();
+                    nb.plan_hash = p.hash.clone();
+                    self.remember_status(nb, order).await?;
+                    return Ok(Outcome::Queued {
+                        kind: QueueKind::Operator,
+                        reasons: vec![Reason::new(
+                            format!(
+                                "поръчката е променена в магазина след Продажба № {:010}",
+                                doc.number
+                            ),
+                            "продажбата не се променя: направете Рекламация или нова продажба в Склад Pro за разликата",
+                        )],
+                    });
+                }
+                if status_changed {
+                    self.remember_status(b, order).await?;
+                }
+                Ok(settled)
+            }
+            DocumentKind::Order => {
+                if is_cancelled(order.status.as_deref()) {
+                    if !status_changed {
+                        return Ok(settled);
+                    }
+                    self.remember_status(b.clone(), order).await?;
+                    return Ok(Outcome::Queued {
+                        kind: QueueKind::Operator,
+                        reasons: vec![Reason::new(
+                            format!(
+                                "поръчката е „{}“ в магазина; Поръчка № {:010} е оставена в Склад Pro",
+                                order.status.as_deref().unwrap_or_default(),
+                                doc.number
+                            ),
+                            if b.usn.is_some() {
+                                "документът има УНП и не се изтрива: отразете отказа в Склад Pro по правилата на СУПТО"
+                            } else {
+                                "анулирайте поръчката в Склад Pro, ако стоката няма да бъде продадена"
+                            },
+                        )],
+                    });
+                }
+                if kind_for(&self.server.import, order.status.as_deref()) == DocumentKind::Sale {
+                    if b.usn.is_some() && !status_changed {
+                        // Already in the queue for the operator.
+                        return Ok(settled);
+                    }
+                    return self.convert(order, b, &doc, plan).await;
+                }
+                match plan {
+                    Ok(p) if !b.plan_hash.is_empty() && p.hash != b.plan_hash => {
+                        self.edit(order, b, &doc, p).await
+                    }
+                    _ => {
+                        if status_changed {
+                            self.remember_status(b, order).await?;
+                        }
+                        Ok(settled)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Remember the shop status seen, so that a notice about it is raised once.
+    async fn remember_status(&self, mut b: Binding, order: &Order) -> Result<(), Fail> {
+        if !self.dry_run {
+            b.shop_status = order.status.clone();
+            self.store.save_binding(&self.server.id, &b).await?;
+        }
+        Ok(())
+    }
+
+    /// The Order becomes a Sale: the Sale is written first (with the same reference), the
+    /// binding moves to it, then the Order is annulled. A crash in between leaves both, which the
+    /// next run sees and finishes; the order is never without a document.
+    async fn convert(
+        &mut self,
+        order: &Order,
+        mut b: Binding,
+        order_doc: &Document,
+        plan: Result<Plan, Vec<Reason>>,
+    ) -> Result<Outcome, Fail> {
+        let plan = match plan {
+            Ok(p) => p,
+            Err(reasons) => {
+                return Ok(Outcome::Queued {
+                    kind: QueueKind::Rejected,
+                    reasons,
+                });
+            }
+        };
+        if b.usn.is_some() {
+            self.remember_status(b.clone(), order).await?;
+            return Ok(Outcome::Queued {
+                kind: QueueKind::Operator,
+                reasons: vec![Reason::new(
+                    format!(
+                        "поръчката стигна до статус „{}“, а Поръчка № {:010} носи УНП {}",
+                        order.status.as_deref().unwrap_or_default(),
+                        order_doc.number,
+                        b.usn.as_deref().unwrap_or_default()
+                    ),
+                    "превърнете поръчката в продажба в Склад Pro, за да остане УНП с продажбата",
+                )],
+            });
+        }
+        if self.dry_run {
+            return Ok(Outcome::Converted { number: 0 });
+        }
+        let new = self.new_document(&plan, PartnerChoice::Existing(order_doc.partner_id), None);
+        let sale = self
+            .wh
+            .create_document(&new)
+            .await
+            .map_err(Fail::warehouse)?;
+        b.kind = DocumentKind::Sale;
+        b.number = sale.number;
+        b.object_id = sale.object_id;
+        b.shop_status = order.status.clone();
+        b.plan_hash = plan.hash.clone();
+        self.store.save_binding(&self.server.id, &b).await?;
+        self.wh
+            .annul_document(
+                DocumentKind::Order,
+                order_doc.number,
+                order_doc.object_id,
+                self.user_id,
+            )
+            .await
+            .map_err(Fail::warehouse)?;
+        self.reporter.log(
+            Level::Info,
+            format!(
+                "Поръчка {}: Поръчка № {:010} стана Продажба № {}",
+                plan.order_id,
+                order_doc.number,
+                sale.display_number()
+            ),
+        );
+        Ok(Outcome::Converted {
+            number: sale.number,
+        })
+    }
+
+    /// An edited order: its Order document gets the new lines (never a document with a УНП).
+    async fn edit(
+        &mut self,
+        order: &Order,
+        mut b: Binding,
+        doc: &Document,
+        plan: Plan,
+    ) -> Result<Outcome, Fail> {
+        if b.usn.is_some() {
+            if !self.dry_run {
+                b.plan_hash = plan.hash.clone();
+                b.shop_status = order.status.clone();
+                self.store.save_binding(&self.server.id, &b).await?;
+            }
+            return Ok(Outcome::Queued {
+                kind: QueueKind::Operator,
+                reasons: vec![Reason::new(
+                    format!(
+                        "поръчката е променена в магазина; Поръчка № {:010} носи УНП",
+                        doc.number
+                    ),
+                    "внесена поръчка с УНП не се променя: отразете промяната в Склад Pro",
+                )],
+            });
+        }
+        if self.dry_run {
+            return Ok(Outcome::Edited { number: doc.number });
+        }
+        self.wh
+            .replace_document_lines(DocumentKind::Order, doc.number, doc.object_id, &plan.lines)
+            .await
+            .map_err(Fail::warehouse)?;
+        b.plan_hash = plan.hash.clone();
+        b.shop_status = order.status.clone();
+        self.store.save_binding(&self.server.id, &b).await?;
+        Ok(Outcome::Edited { number: doc.number })
+    }
+}
+
+/// Why one order stopped: into the queue, or the end of the run.
+pub(crate) enum Fail {
+    Queue(QueueKind, Reason),
+    Fatal(EngineError),
+}
+
+impl Fail {
+    fn warehouse(e: skladsync_warehouse::Error) -> Fail {
+        let (k, r) = warehouse_reason(&e);
+        Fail::Queue(k, r)
+    }
+}
+
+impl From<crate::journal::JournalError> for Fail {
+    fn from(e: crate::journal::JournalError) -> Fail {
+        Fail::Fatal(e.into())
+    }
+}
+
+/// Import the orders new or changed since the last run (or since `since`).
+pub async fn run_import(
+    wh: &Warehouse,
+    shop: &Client,
+    journal: &Journal,
+    server: &Server,
+    reporter: &Reporter,
+    dry_run: bool,
+    since: Option<DateTime<Utc>>,
+) -> Result<RunSummary, EngineError> {
+    let mut imp = Importer::new(wh, shop, journal, server, reporter, dry_run).await?;
+    imp.push_pending_usns().await?;
+    imp.retry_failed().await?;
+    let watermark = imp.store().watermark(&server.id, imp.host()).await?;
+    let from = since
+        .or(watermark.map(|w| w - LISTING_OVERLAP))
+        .unwrap_or_else(|| Utc::now() - Duration::days(i64::from(server.import.first_run_days)));
+    reporter.phase("Четене на поръчките от магазина");
+    let listed: Vec<Order> = shop
+        .orders_updated_since(from, OrderDetail::Full)
+        .try_collect()
+        .await?;
+    let mut seen = std::collections::HashSet::new();
+    let mut orders: Vec<Order> = listed
+        .into_iter()
+        .filter(|o| seen.insert(o.id.clone()))
+        .collect();
+    orders.sort_by(|a, b| a.updated_at.cmp(&b.updated_at).then(a.id.cmp(&b.id)));
+    let newest = orders.iter().filter_map(|o| o.updated_at).max();
+    reporter.phase("Внасяне на поръчките");
+    let total = orders.len() as u64;
+    for (i, order) in orders.iter().enumerate() {
+        if reporter.is_stopped() {
+            return Err(EngineError::Stopped);
+        }
+        imp.handle(order).await?;
+        reporter.progress(i as u64 + 1, total);
+    }
+    if !dry_run
+        && let Some(n) = newest
+        && watermark.is_none_or(|w| n > w)
+    {
+        imp.store().set_watermark(&server.id, imp.host(), n).await?;
+    }
+    let s = &imp.summary;
+    reporter.log(
+        Level::Info,
+        format!(
+            "Поръчки: нови {}, променени {}, без промяна {}, в опашката или пропуснати {}",
+            s.created, s.updated, s.unchanged, s.skipped
+        ),
+    );
+    Ok(imp.summary)
+}
