@@ -56,7 +56,7 @@ pub use server::{
     remaining_after, reset_header,
 };
 pub use shop::{Company, PlaceOrder, PlaceOrderLine, Shopper, major_units};
-pub use state::{Fault, FaultRule, LoggedRequest, WebhookAttempt};
+pub use state::{Fault, FaultRule, LoggedRequest, REQUEST_LOG_CAPACITY, WebhookAttempt};
 pub use webhooks::{DELIVERY_TIMEOUT, DISABLE_AT_ONCE_STATUSES, RETRY_DELAYS_SECS};
 pub use writes::{API_SETTABLE_ORDER_STATUSES, ORDER_PATCHABLE_ATTRIBUTES, WEBHOOK_EVENTS};
 

@@ -326,7 +326,7 @@ fn process(sh: &Shared, parts: &axum::http::request::Parts, bytes: &[u8]) -> Out
         });
         entry.status = reply.status;
         entry.response_body = body.as_deref().and_then(body_as_value);
-        st.log.push(entry);
+        st.push_log(entry);
         Outcome::Respond(build_response(&reply, body))
     };
 
@@ -335,7 +335,7 @@ fn process(sh: &Shared, parts: &axum::http::request::Parts, bytes: &[u8]) -> Out
         Some(f @ Fault::DropConnection { .. }) => {
             entry.fault = Some(f.name().into());
             entry.dropped = true;
-            st.log.push(entry);
+            st.push_log(entry);
             return Outcome::Drop;
         }
         Some(f @ Fault::TooManyRequests { .. }) => {
@@ -420,7 +420,7 @@ fn process(sh: &Shared, parts: &axum::http::request::Parts, bytes: &[u8]) -> Out
             entry.dropped = true;
             entry.status = 0;
             entry.response_body = None;
-            st.log.push(entry);
+            st.push_log(entry);
             Outcome::Drop
         }
         _ => finish(&mut st, entry, reply, None),

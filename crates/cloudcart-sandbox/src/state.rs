@@ -165,6 +165,10 @@ pub(crate) struct ActiveFault {
     pub left: Option<u32>,
 }
 
+/// The request log keeps the newest this many requests (a long benchmark run would otherwise
+/// hold every body it ever saw).
+pub const REQUEST_LOG_CAPACITY: usize = 50_000;
+
 /// Everything behind the sandbox's one mutex.
 pub(crate) struct State {
     pub store: StoreData,
@@ -179,4 +183,15 @@ pub(crate) struct State {
     /// Fire `product.created`/`product.updated` for API writes too.
     pub product_webhooks_on_api_writes: bool,
     pub rng: StdRng,
+}
+
+impl State {
+    /// Log a request, forgetting the oldest beyond [`REQUEST_LOG_CAPACITY`].
+    pub(crate) fn push_log(&mut self, entry: LoggedRequest) {
+        if self.log.len() >= REQUEST_LOG_CAPACITY {
+            let excess = self.log.len() + 1 - REQUEST_LOG_CAPACITY;
+            self.log.drain(..excess.max(REQUEST_LOG_CAPACITY / 10));
+        }
+        self.log.push(entry);
+    }
 }
