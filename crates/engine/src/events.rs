@@ -61,6 +61,13 @@ pub struct RunSummary {
 }
 
 impl RunSummary {
+    /// Record a problem with one item and tell the reporter about it.
+    pub fn report(&mut self, reporter: &Reporter, level: Level, item: String, message: String) {
+        let problem = ItemProblem { item, message };
+        reporter.item(level, problem.clone());
+        self.problems.push(problem);
+    }
+
     pub fn written(&self) -> u64 {
         self.created + self.updated + self.deactivated
     }

@@ -297,9 +297,7 @@ struct Run<'a> {
 
 impl Run<'_> {
     fn problem(&mut self, level: Level, item: String, message: String) {
-        let p = ItemProblem { item, message };
-        self.reporter.item(level, p.clone());
-        self.summary.problems.push(p);
+        self.summary.report(self.reporter, level, item, message);
     }
 
     /// A shop error on one item: reported, or the end of the run when the shop is unusable.

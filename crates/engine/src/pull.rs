@@ -42,9 +42,7 @@ struct Pull<'a> {
 
 impl Pull<'_> {
     fn problem(&mut self, level: Level, item: String, message: String) {
-        let p = ItemProblem { item, message };
-        self.reporter.item(level, p.clone());
-        self.summary.problems.push(p);
+        self.summary.report(self.reporter, level, item, message);
     }
 
     /// The goods group of a shop category, made along the category's parents as needed.

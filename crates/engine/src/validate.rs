@@ -44,171 +44,161 @@ pub async fn is_supto(wh: &Warehouse, server: &Server) -> Result<bool, EngineErr
     })
 }
 
-/// Check the settings a task needs (all of them for [`Task::Correspondence`]'s callers that
-/// pass `None`-like tasks is not needed: every task checks its own group).
+/// The problems found so far, each under its setting's label.
+struct Problems(Vec<FieldProblem>);
+
+impl Problems {
+    fn add(&mut self, group: &str, field: &str, message: impl Into<String>) {
+        self.0.push(FieldProblem {
+            field: format!("{group} › {field}"),
+            message: message.into(),
+        });
+    }
+
+    /// The settings both task groups have: active user, object for operations, prices in EUR.
+    fn common(
+        &mut self,
+        group: &str,
+        user: Option<i64>,
+        object: Option<i64>,
+        prices_in_eur: bool,
+        facts: &Facts,
+    ) {
+        const USER: &str = "Активен потребител в Склад Pro";
+        match user {
+            Some(1) => self.add(group, USER, "служебният потребител не може да бъде избран"),
+            Some(u) if !facts.users.contains(&u) => {
+                self.add(group, USER, format!("потребител {u} не съществува"))
+            }
+            None if facts.supto => self.add(group, USER, "задължителен е в СУПТО"),
+            _ => {}
+        }
+        if let Some(o) = object.filter(|o| !facts.objects.contains(o)) {
+            self.add(
+                group,
+                "Обект за операции",
+                format!("обект {o} не съществува или е изтрит"),
+            );
+        }
+        if prices_in_eur && facts.base_eur {
+            self.add(
+                group,
+                "Цени в евро",
+                "базата данни вече е в евро: изключете настройката, иначе цените ще се превалутират два пъти",
+            );
+        }
+    }
+}
+
+/// What the checks need to know of the database.
+struct Facts {
+    users: Vec<i64>,
+    objects: Vec<i64>,
+    base_eur: bool,
+    supto: bool,
+}
+
+/// Check the settings a task needs, against the live database.
 pub async fn validate(
     wh: &Warehouse,
     server: &Server,
     task: Task,
 ) -> Result<Vec<FieldProblem>, EngineError> {
-    let mut out = Vec::new();
-    let mut bad = |field: &str, message: String| {
-        out.push(FieldProblem {
-            field: field.to_owned(),
-            message,
-        })
-    };
-
+    let mut out = Problems(Vec::new());
     let version = wh.program_version().await?;
     if version.is_supported() == Some(false) {
-        bad(
-            "Склад Pro",
-            format!(
+        out.0.push(FieldProblem {
+            field: "Склад Pro".into(),
+            message: format!(
                 "версия {} е по-стара от поддържаните (нужна е по-нова от 3.07.055)",
                 version.raw
             ),
-        );
+        });
     }
-    let supto = is_supto(wh, server).await?;
-    let users = wh.users().await?;
-    let objects = wh.locations().await?;
-    let base_eur = wh.settings().base_currency.eq_ignore_ascii_case("EUR");
+    let facts = Facts {
+        users: wh.users().await?.iter().map(|u| u.id).collect(),
+        objects: wh.locations().await?.iter().map(|o| o.id).collect(),
+        base_eur: wh.settings().base_currency.eq_ignore_ascii_case("EUR"),
+        supto: is_supto(wh, server).await?,
+    };
 
-    let export_task = task == Task::Export || task == Task::Correspondence;
-    let import_task = task == Task::OrderImport || task == Task::ProductPull;
-
-    if export_task {
+    if matches!(task, Task::Export | Task::Correspondence) {
         let e = &server.export;
         let g = "Експорт от Склад Pro";
-        if let Some(u) = e.active_user {
-            if u == 1 {
-                bad(
-                    &format!("{g} › Активен потребител в Склад Pro"),
-                    "служебният потребител не може да бъде избран".into(),
-                );
-            } else if !users.iter().any(|x| x.id == u) {
-                bad(
-                    &format!("{g} › Активен потребител в Склад Pro"),
-                    format!("потребител {u} не съществува"),
-                );
-            }
-        }
-        if let Some(o) = e.object {
-            if !objects.iter().any(|x| x.id == o) {
-                bad(
-                    &format!("{g} › Обект за операции"),
-                    format!("обект {o} не съществува или е изтрит"),
-                );
-            }
-        } else if e.object_groups.is_empty() {
-            bad(
-                &format!("{g} › Обект за операции"),
-                "изберете обект или група обекти за количества".into(),
+        out.common(g, e.active_user, e.object, e.prices_in_eur, &facts);
+        if e.object.is_none() && e.object_groups.is_empty() {
+            out.add(
+                g,
+                "Обект за операции",
+                "изберете обект или група обекти за количества",
             );
         }
         let object_groups = wh.object_groups().await?;
-        for og in &e.object_groups {
-            if !object_groups.iter().any(|x| x.id == *og) {
-                bad(
-                    &format!("{g} › Групи обекти за количества"),
-                    format!("група {og} не съществува"),
-                );
-            }
+        for og in e
+            .object_groups
+            .iter()
+            .filter(|og| !object_groups.iter().any(|x| x.id == **og))
+        {
+            out.add(
+                g,
+                "Групи обекти за количества",
+                format!("група {og} не съществува"),
+            );
         }
         // A goods group that no longer exists is reported by the export itself, which goes on
         // with the other groups.
-        if e.prices_in_eur && base_eur {
-            bad(
-                &format!("{g} › Цени в евро"),
-                "базата данни вече е в евро: изключете настройката, иначе цените ще се превалутират два пъти".into(),
-            );
-        }
         let vat = wh.vat_groups().await?;
-        for m in &e.vat_classes {
-            if !vat.iter().any(|v| v.id == m.vat_group) {
-                bad(
-                    &format!("{g} › ДДС групи"),
-                    format!("ДДС група {} не съществува", m.vat_group),
-                );
-            }
-        }
-        if supto && e.active_user.is_none() {
-            bad(
-                &format!("{g} › Активен потребител в Склад Pro"),
-                "задължителен е в СУПТО".into(),
+        for m in e
+            .vat_classes
+            .iter()
+            .filter(|m| !vat.iter().any(|v| v.id == m.vat_group))
+        {
+            out.add(
+                g,
+                "ДДС групи",
+                format!("ДДС група {} не съществува", m.vat_group),
             );
         }
     }
 
-    if import_task {
+    if matches!(task, Task::OrderImport | Task::ProductPull) {
         let i = &server.import;
         let g = "Импорт от CloudCart";
-        match i.object {
-            Some(o) if !objects.iter().any(|x| x.id == o) => bad(
-                &format!("{g} › Обект за операции"),
-                format!("обект {o} не съществува или е изтрит"),
-            ),
-            None => bad(&format!("{g} › Обект за операции"), "изберете обект".into()),
-            _ => {}
-        }
-        if let Some(u) = i.active_user {
-            if u == 1 {
-                bad(
-                    &format!("{g} › Активен потребител в Склад Pro"),
-                    "служебният потребител не може да бъде избран".into(),
-                );
-            } else if !users.iter().any(|x| x.id == u) {
-                bad(
-                    &format!("{g} › Активен потребител в Склад Pro"),
-                    format!("потребител {u} не съществува"),
-                );
-            }
-        }
-        if i.prices_in_eur && base_eur {
-            bad(
-                &format!("{g} › Цени в евро"),
-                "базата данни вече е в евро: изключете настройката, иначе цените ще се превалутират два пъти".into(),
-            );
+        out.common(g, i.active_user, i.object, i.prices_in_eur, &facts);
+        if i.object.is_none() {
+            out.add(g, "Обект за операции", "изберете обект");
         }
         if task == Task::OrderImport {
-            if supto {
-                match i.fiscal_device.as_deref() {
-                    None | Some("") => bad(
-                        &format!("{g} › Сериен номер на касов апарат"),
-                        "задължителен е в СУПТО".into(),
-                    ),
-                    Some(d) if !is_fiscal_device(d) => bad(
-                        &format!("{g} › Сериен номер на касов апарат"),
-                        format!(
-                            "„{d}“ не е във вида XX000000 (две латински главни букви и шест цифри)"
-                        ),
-                    ),
-                    _ => {}
-                }
-                if i.active_user.is_none() {
-                    bad(
-                        &format!("{g} › Активен потребител в Склад Pro"),
-                        "задължителен е в СУПТО".into(),
-                    );
-                }
-            } else if i.fiscal_device.as_deref().is_some_and(|d| !d.is_empty()) {
-                bad(
-                    &format!("{g} › Сериен номер на касов апарат"),
-                    "настройката е само за СУПТО (Склад Pro 3.07.100 или по-нов); изтрийте я или посочете СУПТО".into(),
-                );
+            const DEVICE: &str = "Сериен номер на касов апарат";
+            match i.fiscal_device.as_deref().filter(|d| !d.is_empty()) {
+                None if facts.supto => out.add(g, DEVICE, "задължителен е в СУПТО"),
+                Some(d) if facts.supto && !is_fiscal_device(d) => out.add(
+                    g,
+                    DEVICE,
+                    format!("„{d}“ не е във вида XX000000 (две латински главни букви и шест цифри)"),
+                ),
+                Some(_) if !facts.supto => out.add(
+                    g,
+                    DEVICE,
+                    "настройката е само за СУПТО (Склад Pro 3.07.100 или по-нов); изтрийте я или посочете СУПТО",
+                ),
+                _ => {}
             }
             let types = wh.payment_types().await?;
-            for m in &i.payment_types {
-                if !types.iter().any(|t| t.id == m.payment_type) {
-                    bad(
-                        &format!("{g} › Типове плащане"),
-                        format!("тип плащане {} не съществува", m.payment_type),
-                    );
-                }
+            for m in i
+                .payment_types
+                .iter()
+                .filter(|m| !types.iter().any(|t| t.id == m.payment_type))
+            {
+                out.add(
+                    g,
+                    "Типове плащане",
+                    format!("тип плащане {} не съществува", m.payment_type),
+                );
             }
         }
     }
-    Ok(out)
+    Ok(out.0)
 }
 
 #[cfg(test)]
