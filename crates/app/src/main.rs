@@ -1,15 +1,18 @@
 //! skladsync — keeps a Microinvest Warehouse Pro (Склад Pro) database and a CloudCart shop in
-//! step. `skladsync --demo` runs the demo; `skladsync run <task> --server <name>` runs a task
-//! headless (for schedulers and servers).
-
-mod demo;
-mod headless;
+//! step. `skladsync` opens the window; `skladsync --demo` opens it on the demo;
+//! `skladsync run <task> --server <name>` runs a task headless (for schedulers and servers).
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::{Parser, Subcommand, ValueEnum};
-use skladsync_engine::Task;
+use skladsync::secret_store::AppSecretStore;
+use skladsync::texts::Lang;
+use skladsync::ui::AppInit;
+use skladsync::{data_dir, demo, has_display, headless, open_window, runtime};
+use skladsync_engine::settings::SettingsFile;
+use skladsync_engine::{Journal, SecretStore, Task};
 use skladsync_warehouse::PriceGroup;
 
 #[derive(Parser)]
@@ -22,11 +25,23 @@ struct Cli {
     /// Build the demo anew.
     #[arg(long)]
     reset: bool,
+    /// Do not open the window (with --demo: print the demo's summary only).
+    #[arg(long)]
+    no_window: bool,
+    /// The window's language.
+    #[arg(long, value_enum, default_value = "bg")]
+    lang: LangArg,
     /// Where the program keeps its data (default: the OS data directory).
     #[arg(long, env = "SKLADSYNC_DATA_DIR", global = true)]
     data_dir: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Cmd>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LangArg {
+    Bg,
+    En,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -85,15 +100,6 @@ enum Cmd {
     },
 }
 
-pub(crate) fn data_dir(explicit: Option<PathBuf>) -> Result<PathBuf> {
-    if let Some(d) = explicit {
-        return Ok(d);
-    }
-    directories::ProjectDirs::from("bg", "skladsync", "skladsync")
-        .map(|p| p.data_dir().to_owned())
-        .context("the OS gives no data directory; pass --data-dir")
-}
-
 async fn print_demo_summary(demo: &demo::Demo) -> Result<()> {
     let wh = &demo.warehouse;
     let version = wh.program_version().await?;
@@ -134,11 +140,15 @@ async fn print_demo_summary(demo: &demo::Demo) -> Result<()> {
     Ok(())
 }
 
-#[tokio::main]
-async fn main() -> Result<()> {
+fn main() -> Result<()> {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let cli = Cli::parse();
     let data = data_dir(cli.data_dir.clone())?;
+    let rt = runtime()?;
+    let lang = match cli.lang {
+        LangArg::Bg => Lang::Bg,
+        LangArg::En => Lang::En,
+    };
     match cli.command {
         Some(Cmd::Run {
             task,
@@ -149,7 +159,7 @@ async fn main() -> Result<()> {
             csv,
             json,
         }) => {
-            let code = headless::run(headless::RunArgs {
+            let code = rt.block_on(headless::run(headless::RunArgs {
                 task: task.into(),
                 server,
                 dry_run,
@@ -158,20 +168,58 @@ async fn main() -> Result<()> {
                 csv,
                 json,
                 data_dir: data,
-            })
-            .await?;
+            }))?;
             std::process::exit(code);
         }
         Some(Cmd::Servers { settings }) => headless::list_servers(settings)?,
         None if cli.demo || cli.reset => {
-            let demo = demo::start(&data, cli.reset).await?;
-            print_demo_summary(&demo).await?;
-            demo.sandbox.shutdown().await;
+            let demo = rt.block_on(demo::start(&data, cli.reset))?;
+            rt.block_on(print_demo_summary(&demo))?;
+            if cli.no_window {
+            } else if has_display() {
+                let journal = rt.block_on(Journal::open(&data.join("journal.db")))?;
+                open_window(AppInit {
+                    runtime: rt.clone(),
+                    settings: demo.settings.clone(),
+                    secrets: demo.secrets.clone(),
+                    secret_store: None,
+                    journal: Some(journal),
+                    runner: None,
+                    select: Some(demo.server.id.clone()),
+                    lang,
+                })?;
+            } else {
+                println!(
+                    "Няма графичен дисплей (DISPLAY/WAYLAND_DISPLAY): прозорецът не се отваря."
+                );
+            }
+            rt.block_on(demo.sandbox.shutdown());
         }
         None => {
-            println!(
-                "skladsync: `skladsync --demo` starts the demo; `skladsync run --help` runs a task headless."
-            );
+            if cli.no_window || !has_display() {
+                println!(
+                    "skladsync: `skladsync --demo` starts the demo; `skladsync run --help` runs a task headless."
+                );
+                return Ok(());
+            }
+            let settings = SettingsFile::default_location()?;
+            let secrets_file = settings
+                .path()
+                .parent()
+                .map(|d| d.join("secrets.json"))
+                .unwrap_or_else(|| data.join("secrets.json"));
+            let store = Arc::new(AppSecretStore::detect(secrets_file));
+            let journal = rt.block_on(Journal::open(&data.join("journal.db")))?;
+            open_window(AppInit {
+                runtime: rt.clone(),
+                settings,
+                secrets: store.clone() as Arc<dyn SecretStore>,
+                secret_store: Some(store),
+                journal: Some(journal),
+                runner: None,
+                select: None,
+                lang,
+            })?;
         }
     }
     Ok(())

@@ -10,6 +10,7 @@ mod error;
 mod events;
 pub mod export;
 mod journal;
+pub mod lookups;
 pub mod orders;
 pub mod pull;
 mod runner;

@@ -1,0 +1,874 @@
+//! The window, Utility Center style: the server list with Нов / Редакция / Изтрий on the left,
+//! the selected server's connection, task settings, actions, correspondence check and product
+//! pull on the right.
+//!
+//! The window holds no SQL and no HTTP. Sync tasks go to the engine as [`Command`]s and come
+//! back as events and a status snapshot; look-ups (pick lists, test connection) run on the
+//! app's tokio runtime and come back over a channel. Nothing here waits: every frame polls.
+
+mod check;
+mod run;
+mod settings;
+mod widgets;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+
+use skladsync_engine::correspondence::CorrespondenceRow;
+use skladsync_engine::lookups::{self, LookupError, ShopInfo, WarehouseInfo};
+use skladsync_engine::orders::QueuedOrder;
+use skladsync_engine::settings::{Server, Settings, SettingsFile};
+use skladsync_engine::{
+    Command, EngineHandle, Event, ItemProblem, Journal, Level, RunRecord, SecretStore, Status,
+    Task, TaskRunner, default_task_runner, spawn_engine,
+};
+use skladsync_warehouse::Connection;
+
+use crate::secret_store::{AppSecretStore, StoreKind};
+use crate::texts::{Lang, Texts};
+
+pub use check::{CheckView, SortColumn};
+pub use run::PullStep;
+
+/// The tabs of a server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Connection,
+    Import,
+    Export,
+    Actions,
+    Check,
+    Pull,
+}
+
+/// The result of a look-up that runs in the background.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Probe<T> {
+    #[default]
+    NotTested,
+    Testing,
+    Ok(T),
+    Failed(LookupError),
+}
+
+impl<T> Probe<T> {
+    pub fn ok(&self) -> Option<&T> {
+        match self {
+            Probe::Ok(t) => Some(t),
+            _ => None,
+        }
+    }
+}
+
+/// One line of the log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogLine {
+    pub at: chrono::DateTime<chrono::Local>,
+    pub server: String,
+    pub task: Task,
+    pub level: Level,
+    pub message: String,
+}
+
+/// What the window knows about one server besides its settings.
+#[derive(Default)]
+pub struct ServerView {
+    pub shop: Probe<ShopInfo>,
+    pub warehouse: Probe<WarehouseInfo>,
+    /// Per-item problems of the last run (and the running one).
+    pub problems: Vec<(Task, Level, ItemProblem)>,
+    pub history: Vec<RunRecord>,
+    pub check: CheckView,
+    pub pull: PullStep,
+    /// The last finished or failed run, for the progress panel.
+    pub last: Option<(Task, Result<skladsync_engine::RunSummary, String>)>,
+    /// „Пробно (без запис)“ of the Start buttons.
+    pub dry_run: bool,
+    /// The orders' exception queue.
+    pub queue: Vec<QueuedOrder>,
+    /// A retry or dismissal is under way.
+    pub queue_busy: bool,
+    /// The result of the last retry.
+    pub queue_note: Option<Result<skladsync_engine::RunSummary, LookupError>>,
+    key_input: String,
+    password_input: String,
+    /// The newest probe of each side; an older probe's late answer is dropped.
+    shop_generation: u64,
+    warehouse_generation: u64,
+    key_note: Option<Result<(), String>>,
+}
+
+/// Background results.
+enum Done {
+    /// (server, probe generation, result)
+    Shop(String, u64, Result<ShopInfo, LookupError>),
+    Warehouse(String, u64, Result<WarehouseInfo, LookupError>),
+    Check(String, Result<Vec<CorrespondenceRow>, LookupError>),
+    History(String, Result<Vec<RunRecord>, String>),
+    PickedFile(String, PathBuf),
+    Queue(String, Result<Vec<QueuedOrder>, LookupError>),
+    Retried(String, Result<skladsync_engine::RunSummary, LookupError>),
+    CsvSaved(Result<PathBuf, String>),
+    /// A dialog was cancelled.
+    Nothing,
+}
+
+/// What the window starts from.
+pub struct AppInit {
+    /// The runtime the engine and the look-ups run on (owned by the app, or shared with main).
+    pub runtime: Arc<tokio::runtime::Runtime>,
+    pub settings: SettingsFile,
+    pub secrets: Arc<dyn SecretStore>,
+    /// The keychain wrapper, when the secrets are the user's (not the demo's memory store).
+    pub secret_store: Option<Arc<AppSecretStore>>,
+    /// The journal for the run history; `None`: no history.
+    pub journal: Option<Journal>,
+    /// The engine's task runner; `None`: the real tasks ([`default_task_runner`], needs a
+    /// journal).
+    pub runner: Option<TaskRunner>,
+    /// The server selected at the start.
+    pub select: Option<String>,
+    pub lang: Lang,
+}
+
+type Waker = Arc<dyn Fn() + Send + Sync>;
+
+pub struct App {
+    rt: Arc<tokio::runtime::Runtime>,
+    ctx: Arc<Mutex<Option<egui::Context>>>,
+    waker: Waker,
+    engine: EngineHandle,
+    file: SettingsFile,
+    /// The settings as last loaded or saved.
+    pub settings: Settings,
+    secrets: Arc<dyn SecretStore>,
+    secret_store: Option<Arc<AppSecretStore>>,
+    journal: Option<Journal>,
+    pub lang: Lang,
+    pub selected: Option<String>,
+    pub tab: Tab,
+    /// The Редакция dialog: (server id, name being edited).
+    pub edit: Option<(String, String)>,
+    pub confirm_delete: Option<String>,
+    pub views: HashMap<String, ServerView>,
+    pub log: Vec<LogLine>,
+    pub log_filter: Level,
+    pub status: Status,
+    /// Which server a task was last started on (events carry the task, not the server).
+    started_on: HashMap<Task, String>,
+    /// The last error saving the settings.
+    pub save_error: Option<String>,
+    done_tx: mpsc::Sender<Done>,
+    done_rx: mpsc::Receiver<Done>,
+}
+
+impl App {
+    pub fn new(init: AppInit) -> App {
+        let ctx: Arc<Mutex<Option<egui::Context>>> = Arc::default();
+        let waker: Waker = {
+            let ctx = ctx.clone();
+            Arc::new(move || {
+                if let Some(c) = ctx.lock().expect("ctx").as_ref() {
+                    c.request_repaint();
+                }
+            })
+        };
+        let runner = init.runner.unwrap_or_else(|| {
+            let journal = init
+                .journal
+                .clone()
+                .expect("the real task runner needs a journal");
+            default_task_runner(init.secrets.clone(), journal, init.settings.clone())
+        });
+        let engine = {
+            let _guard = init.runtime.enter();
+            let w = waker.clone();
+            spawn_engine(init.settings.clone(), runner, Box::new(move || w()))
+        };
+        let (save_error, settings) = match init.settings.load() {
+            Ok(s) => (None, s),
+            Err(e) => (Some(e.to_string()), Settings::default()),
+        };
+        let selected = init
+            .select
+            .filter(|id| settings.servers.iter().any(|s| &s.id == id))
+            .or_else(|| settings.servers.first().map(|s| s.id.clone()));
+        let (done_tx, done_rx) = mpsc::channel();
+        let mut app = App {
+            rt: init.runtime,
+            ctx,
+            waker,
+            engine,
+            file: init.settings,
+            settings,
+            secrets: init.secrets,
+            secret_store: init.secret_store,
+            journal: init.journal,
+            lang: init.lang,
+            selected: None,
+            tab: Tab::Connection,
+            edit: None,
+            confirm_delete: None,
+            views: HashMap::new(),
+            log: Vec::new(),
+            log_filter: Level::Info,
+            status: Status::default(),
+            started_on: HashMap::new(),
+            save_error,
+            done_tx,
+            done_rx,
+        };
+        if let Some(id) = selected {
+            app.select(&id);
+        }
+        app
+    }
+
+    pub fn texts(&self) -> &'static Texts {
+        self.lang.texts()
+    }
+
+    pub fn settings_file(&self) -> &SettingsFile {
+        &self.file
+    }
+
+    pub fn server(&self, id: &str) -> Option<&Server> {
+        self.settings.servers.iter().find(|s| s.id == id)
+    }
+
+    pub fn selected_server(&self) -> Option<&Server> {
+        self.selected.as_deref().and_then(|id| self.server(id))
+    }
+
+    pub fn view(&mut self, id: &str) -> &mut ServerView {
+        self.views.entry(id.to_owned()).or_default()
+    }
+
+    /// Select a server; its pick lists load in the background the first time.
+    pub fn select(&mut self, id: &str) {
+        self.selected = Some(id.to_owned());
+        let v = self.view(id);
+        let first = matches!(v.warehouse, Probe::NotTested) && matches!(v.shop, Probe::NotTested);
+        if first {
+            self.test_warehouse(id);
+            self.test_shop(id);
+            self.load_history(id);
+            self.load_queue(id);
+        }
+    }
+
+    pub fn load_queue(&mut self, id: &str) {
+        let (Some(journal), Some(server)) = (self.journal.clone(), self.server(id).cloned()) else {
+            return;
+        };
+        self.spawn(async move {
+            let r = lookups::exception_queue(&journal, &server).await;
+            Done::Queue(server.id, r)
+        });
+    }
+
+    /// „Опитай отново“: import one queued order again (`None`: all of them).
+    pub fn retry_queued(&mut self, id: &str, order_id: Option<String>) {
+        let (Some(journal), Some(server)) = (self.journal.clone(), self.server(id).cloned()) else {
+            return;
+        };
+        self.view(id).queue_busy = true;
+        let secrets = self.secrets.clone();
+        self.spawn(async move {
+            let reporter = skladsync_engine::Reporter::silent(Task::OrderImport);
+            let r =
+                lookups::retry_queued(&server, &*secrets, &journal, order_id.as_deref(), &reporter)
+                    .await;
+            Done::Retried(server.id, r)
+        });
+    }
+
+    /// Take an order out of the queue (handled by hand in Склад Pro).
+    pub fn dismiss_queued(&mut self, id: &str, shop: String, order_id: String) {
+        let Some(journal) = self.journal.clone() else {
+            return;
+        };
+        self.view(id).queue_busy = true;
+        let server = id.to_owned();
+        self.spawn(async move {
+            let r = lookups::dismiss_queued(&journal, &shop, &order_id).await;
+            Done::Retried(server, r.map(|_| skladsync_engine::RunSummary::default()))
+        });
+    }
+
+    fn spawn(&self, fut: impl std::future::Future<Output = Done> + Send + 'static) {
+        let tx = self.done_tx.clone();
+        let waker = self.waker.clone();
+        self.rt.spawn(async move {
+            let done = fut.await;
+            let _ = tx.send(done);
+            waker();
+        });
+    }
+
+    pub fn test_shop(&mut self, id: &str) {
+        let Some(server) = self.server(id).cloned() else {
+            return;
+        };
+        let v = self.view(id);
+        v.shop = Probe::Testing;
+        v.shop_generation += 1;
+        let generation = v.shop_generation;
+        let secrets = self.secrets.clone();
+        self.spawn(async move {
+            let r = lookups::shop_info(&server, &*secrets).await;
+            Done::Shop(server.id, generation, r)
+        });
+    }
+
+    pub fn test_warehouse(&mut self, id: &str) {
+        let Some(server) = self.server(id).cloned() else {
+            return;
+        };
+        let v = self.view(id);
+        v.warehouse = Probe::Testing;
+        v.warehouse_generation += 1;
+        let generation = v.warehouse_generation;
+        let secrets = self.secrets.clone();
+        self.spawn(async move {
+            let r = lookups::warehouse_info(&server, &*secrets).await;
+            Done::Warehouse(server.id, generation, r)
+        });
+    }
+
+    pub fn run_check(&mut self, id: &str) {
+        let Some(server) = self.server(id).cloned() else {
+            return;
+        };
+        self.view(id).check.running = true;
+        let secrets = self.secrets.clone();
+        self.spawn(async move {
+            let reporter = skladsync_engine::Reporter::silent(Task::Correspondence);
+            let r = lookups::correspondence_rows(&server, &*secrets, &reporter).await;
+            Done::Check(server.id, r)
+        });
+    }
+
+    pub fn load_history(&mut self, id: &str) {
+        let Some(journal) = self.journal.clone() else {
+            return;
+        };
+        let id = id.to_owned();
+        self.spawn(async move {
+            let r = journal.runs(&id, 50).await.map_err(|e| e.to_string());
+            Done::History(id, r)
+        });
+    }
+
+    /// Start a task of a server; `scheduled`: by its start mode (Старт of „Действия“),
+    /// otherwise at once (the guided pull, a trial run).
+    pub fn start(&mut self, id: &str, task: Task, dry_run: bool, scheduled: bool) {
+        self.started_on.insert(task, id.to_owned());
+        self.view(id).problems.retain(|(t, _, _)| *t != task);
+        self.engine.send(Command::Start {
+            server_id: id.to_owned(),
+            task,
+            dry_run,
+            scheduled,
+        });
+    }
+
+    pub fn stop(&mut self, id: &str) {
+        self.engine.send(Command::Stop {
+            server_id: id.to_owned(),
+        });
+    }
+
+    /// Replace a server's settings and save the file.
+    pub fn update_server(&mut self, server: Server) {
+        if let Some(s) = self.settings.servers.iter_mut().find(|s| s.id == server.id) {
+            if *s == server {
+                return;
+            }
+            *s = server;
+        } else {
+            self.settings.servers.push(server);
+        }
+        self.save();
+    }
+
+    pub fn save(&mut self) {
+        self.save_error = self.file.save(&self.settings).err().map(|e| e.to_string());
+    }
+
+    /// Нов: a server with the defaults, selected, with the Редакция dialog open.
+    pub fn new_server(&mut self) {
+        let id = loop {
+            let id = format!(
+                "s{}",
+                chrono::Utc::now()
+                    .timestamp_micros()
+                    .rem_euclid(1_000_000_000_000)
+            );
+            if self.server(&id).is_none() {
+                break id;
+            }
+        };
+        let name = {
+            let base = self.texts().new_server_name;
+            let mut n = base.to_owned();
+            let mut i = 2;
+            while self.settings.servers.iter().any(|s| s.name == n) {
+                n = format!("{base} {i}");
+                i += 1;
+            }
+            n
+        };
+        let server = Server::new(
+            id.clone(),
+            name.clone(),
+            String::new(),
+            Connection::Odbc {
+                connection_string: settings::access_connection_string(""),
+            },
+        );
+        self.update_server(server);
+        self.selected = Some(id.clone());
+        self.tab = Tab::Connection;
+        self.edit = Some((id, name));
+    }
+
+    pub fn rename(&mut self, id: &str, name: &str) {
+        let name = name.trim();
+        if name.is_empty() {
+            return;
+        }
+        if let Some(mut s) = self.server(id).cloned() {
+            s.name = name.to_owned();
+            self.update_server(s);
+        }
+    }
+
+    /// Изтрий: the server (stopped first), its secrets and its view.
+    pub fn delete_server(&mut self, id: &str) {
+        self.stop(id);
+        if let Some(s) = self.server(id).cloned() {
+            let _ = self.secrets.delete(&s.shop.api_key);
+            if let Some(p) = &s.warehouse.password {
+                let _ = self.secrets.delete(p);
+            }
+        }
+        self.settings.servers.retain(|s| s.id != id);
+        self.views.remove(id);
+        self.save();
+        if self.selected.as_deref() == Some(id) {
+            self.selected = None;
+            if let Some(first) = self.settings.servers.first().map(|s| s.id.clone()) {
+                self.select(&first);
+            }
+        }
+    }
+
+    /// Reload one server from the file (the engine changed it, e.g. after the product pull).
+    fn reload_server(&mut self, id: &str) {
+        if let Ok(all) = self.file.load()
+            && let Some(fresh) = all.servers.into_iter().find(|s| s.id == id)
+            && let Some(s) = self.settings.servers.iter_mut().find(|s| s.id == id)
+        {
+            *s = fresh;
+        }
+    }
+
+    fn secret_kind(&self) -> StoreKind {
+        match &self.secret_store {
+            Some(s) => s.kind(),
+            None => StoreKind::Session,
+        }
+    }
+
+    /// Take in what the engine and the background look-ups sent since the last frame.
+    pub fn poll(&mut self) {
+        while let Ok(done) = self.done_rx.try_recv() {
+            match done {
+                Done::Shop(id, generation, r) => {
+                    let v = self.view(&id);
+                    if generation == v.shop_generation {
+                        v.shop = match r {
+                            Ok(i) => Probe::Ok(i),
+                            Err(e) => Probe::Failed(e),
+                        }
+                    }
+                }
+                Done::Warehouse(id, generation, r) => {
+                    let v = self.view(&id);
+                    if generation == v.warehouse_generation {
+                        v.warehouse = match r {
+                            Ok(i) => Probe::Ok(i),
+                            Err(e) => Probe::Failed(e),
+                        }
+                    }
+                }
+                Done::Check(id, r) => {
+                    let c = &mut self.view(&id).check;
+                    c.running = false;
+                    match r {
+                        Ok(rows) => c.set_rows(rows),
+                        Err(e) => c.error = Some(e),
+                    }
+                }
+                Done::History(id, r) => {
+                    if let Ok(h) = r {
+                        self.view(&id).history = h;
+                    }
+                }
+                Done::PickedFile(id, path) => {
+                    if let Some(mut s) = self.server(&id).cloned() {
+                        s.warehouse.connection = Connection::Odbc {
+                            connection_string: settings::access_connection_string(
+                                &path.display().to_string(),
+                            ),
+                        };
+                        self.update_server(s);
+                    }
+                }
+                Done::Nothing => {}
+                Done::Queue(id, r) => {
+                    let v = self.view(&id);
+                    match r {
+                        Ok(q) => v.queue = q,
+                        Err(e) => v.queue_note = Some(Err(e)),
+                    }
+                }
+                Done::Retried(id, r) => {
+                    let v = self.view(&id);
+                    v.queue_busy = false;
+                    v.queue_note = Some(r);
+                    self.load_queue(&id);
+                    self.load_history(&id);
+                }
+                Done::CsvSaved(r) => {
+                    if let Some(id) = self.selected.clone() {
+                        self.view(&id).check.csv_note = Some(r.map(|p| p.display().to_string()));
+                    }
+                }
+            }
+        }
+        self.status = self.engine.status();
+        for event in self.engine.drain_events() {
+            self.take_event(event);
+        }
+    }
+
+    fn server_of(&self, task: Task) -> Option<String> {
+        self.status
+            .servers
+            .iter()
+            .find(|(_, s)| s.running == Some(task))
+            .map(|(id, _)| id.clone())
+            .or_else(|| self.started_on.get(&task).cloned())
+    }
+
+    fn take_event(&mut self, event: Event) {
+        let task = match &event {
+            Event::Started { task, .. }
+            | Event::Phase { task, .. }
+            | Event::Progress { task, .. }
+            | Event::Item { task, .. }
+            | Event::Log { task, .. }
+            | Event::Finished { task, .. }
+            | Event::Failed { task, .. } => *task,
+        };
+        let server = self.server_of(task).unwrap_or_default();
+        let line = |level: Level, message: String| LogLine {
+            at: chrono::Local::now(),
+            server: server.clone(),
+            task,
+            level,
+            message,
+        };
+        let t = self.texts();
+        match event {
+            Event::Started { dry_run, .. } => {
+                let l = line(
+                    Level::Info,
+                    format!(
+                        "▶ {}{}",
+                        t.task(task),
+                        if dry_run {
+                            format!(" ({})", t.trial)
+                        } else {
+                            String::new()
+                        }
+                    ),
+                );
+                self.log.push(l);
+            }
+            Event::Phase { phase, .. } => {
+                let l = line(Level::Info, format!("{phase}…"));
+                self.log.push(l);
+            }
+            Event::Progress { .. } => {}
+            Event::Item { level, problem, .. } => {
+                let l = line(level, format!("{}: {}", problem.item, problem.message));
+                self.log.push(l);
+                self.view(&server).problems.push((task, level, problem));
+            }
+            Event::Log { level, message, .. } => {
+                let l = line(level, message);
+                self.log.push(l);
+            }
+            Event::Finished { summary, .. } => {
+                let l = line(Level::Info, format!("✔ {}", run::summary_text(t, &summary)));
+                self.log.push(l);
+                let v = self.view(&server);
+                if v.problems.iter().all(|(tk, _, _)| *tk != task) {
+                    v.problems.extend(
+                        summary
+                            .problems
+                            .iter()
+                            .cloned()
+                            .map(|p| (task, Level::Warning, p)),
+                    );
+                }
+                if task == Task::ProductPull {
+                    v.pull.finished(&summary);
+                }
+                v.last = Some((task, Ok(summary)));
+                if task == Task::ProductPull {
+                    self.reload_server(&server);
+                }
+                if task == Task::OrderImport {
+                    self.load_queue(&server);
+                }
+                self.load_history(&server);
+            }
+            Event::Failed { message, .. } => {
+                let l = line(Level::Error, format!("✖ {message}"));
+                self.log.push(l);
+                let v = self.view(&server);
+                if task == Task::ProductPull {
+                    v.pull.failed(&message);
+                }
+                v.last = Some((task, Err(message)));
+                self.load_history(&server);
+            }
+        }
+        const MAX_LOG: usize = 5000;
+        if self.log.len() > MAX_LOG {
+            self.log.drain(..self.log.len() - MAX_LOG);
+        }
+    }
+
+    /// Draw one frame (the eframe app and the tests call this).
+    pub fn show(&mut self, ui: &mut egui::Ui) {
+        {
+            let mut c = self.ctx.lock().expect("ctx");
+            if c.is_none() {
+                *c = Some(ui.ctx().clone());
+            }
+        }
+        self.poll();
+        let t = self.texts();
+
+        egui::Panel::top("top").show(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.heading(t.app_title);
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    ui.selectable_value(&mut self.lang, Lang::En, "EN");
+                    ui.selectable_value(&mut self.lang, Lang::Bg, "БГ");
+                    ui.label(t.language);
+                });
+            });
+            if self.secret_store.is_some() && self.secret_kind() == StoreKind::Session {
+                ui.horizontal_wrapped(|ui| {
+                    ui.colored_label(ui.visuals().warn_fg_color, t.no_keychain);
+                    if ui.button(t.use_file_store).clicked() {
+                        let names: Vec<_> = self
+                            .settings
+                            .servers
+                            .iter()
+                            .flat_map(|s| {
+                                std::iter::once(s.shop.api_key.clone())
+                                    .chain(s.warehouse.password.clone())
+                            })
+                            .collect();
+                        if let Some(store) = &self.secret_store
+                            && let Err(e) = store.opt_in_file(&names)
+                        {
+                            self.save_error = Some(e.to_string());
+                        }
+                    }
+                });
+            }
+            if let Some(e) = &self.save_error {
+                ui.colored_label(
+                    ui.visuals().error_fg_color,
+                    format!("{}: {e}", t.saved_settings_error),
+                );
+            }
+        });
+
+        egui::Panel::left("servers")
+            .resizable(true)
+            .default_size(220.0)
+            .show(ui, |ui| self.server_list(ui));
+
+        egui::CentralPanel::default().show(ui, |ui| {
+            let Some(id) = self.selected.clone() else {
+                ui.label(t.no_server);
+                return;
+            };
+            if self.server(&id).is_none() {
+                ui.label(t.no_server);
+                return;
+            }
+            ui.horizontal_wrapped(|ui| {
+                for (tab, label) in [
+                    (Tab::Connection, t.tab_connection),
+                    (Tab::Import, t.tab_import),
+                    (Tab::Export, t.tab_export),
+                    (Tab::Actions, t.tab_actions),
+                    (Tab::Check, t.tab_check),
+                    (Tab::Pull, t.tab_pull),
+                ] {
+                    ui.selectable_value(&mut self.tab, tab, label);
+                }
+            });
+            ui.separator();
+            match self.tab {
+                Tab::Connection => self.connection_tab(ui, &id),
+                Tab::Import => self.import_tab(ui, &id),
+                Tab::Export => self.export_tab(ui, &id),
+                Tab::Actions => self.actions_tab(ui, &id),
+                Tab::Check => self.check_tab(ui, &id),
+                Tab::Pull => self.pull_tab(ui, &id),
+            }
+        });
+
+        self.dialogs(ui);
+    }
+
+    fn server_list(&mut self, ui: &mut egui::Ui) {
+        let t = self.texts();
+        ui.heading(t.servers);
+        ui.horizontal(|ui| {
+            if ui.button(t.new).clicked() {
+                self.new_server();
+            }
+            let has = self.selected.is_some();
+            if ui.add_enabled(has, egui::Button::new(t.edit)).clicked()
+                && let Some(s) = self.selected_server()
+            {
+                self.edit = Some((s.id.clone(), s.name.clone()));
+            }
+            if ui.add_enabled(has, egui::Button::new(t.delete)).clicked() {
+                self.confirm_delete = self.selected.clone();
+            }
+        });
+        ui.separator();
+        let mut clicked = None;
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            for s in &self.settings.servers {
+                let running = self
+                    .status
+                    .servers
+                    .get(&s.id)
+                    .is_some_and(|st| st.running.is_some());
+                let text = format!("{}{}", if running { "• " } else { "" }, s.name);
+                let r = ui
+                    .selectable_label(self.selected.as_deref() == Some(s.id.as_str()), text)
+                    .on_hover_text(&s.server_type);
+                if r.clicked() {
+                    clicked = Some(s.id.clone());
+                }
+                if r.double_clicked() {
+                    self.edit = Some((s.id.clone(), s.name.clone()));
+                }
+            }
+        });
+        if let Some(id) = clicked {
+            self.select(&id);
+        }
+    }
+
+    fn dialogs(&mut self, ui: &mut egui::Ui) {
+        let t = self.texts();
+        if let Some((id, mut name)) = self.edit.take() {
+            let mut keep = true;
+            let mut ok = false;
+            egui::Window::new(t.edit)
+                .collapsible(false)
+                .resizable(false)
+                .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
+                .show(ui.ctx(), |ui| {
+                    egui::Grid::new("edit-server")
+                        .num_columns(2)
+                        .show(ui, |ui| {
+                            let l = ui.label(t.server_name);
+                            let r = ui.text_edit_singleline(&mut name).labelled_by(l.id);
+                            if r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
+                                ok = true;
+                            }
+                            ui.end_row();
+                            let l = ui.label(t.server_type);
+                            egui::ComboBox::from_id_salt("server-type")
+                                .selected_text(skladsync_engine::settings::SERVER_TYPE)
+                                .show_ui(ui, |ui| {
+                                    let _ = ui.selectable_label(
+                                        true,
+                                        skladsync_engine::settings::SERVER_TYPE,
+                                    );
+                                })
+                                .response
+                                .labelled_by(l.id);
+                            ui.end_row();
+                        });
+                    ui.horizontal(|ui| {
+                        if ui.button(t.ok).clicked() {
+                            ok = true;
+                        }
+                        if ui.button(t.cancel).clicked() {
+                            keep = false;
+                        }
+                    });
+                });
+            if ok {
+                self.rename(&id, &name);
+            } else if keep {
+                self.edit = Some((id, name));
+            }
+        }
+        if let Some(id) = self.confirm_delete.clone() {
+            let name = self.server(&id).map(|s| s.name.clone()).unwrap_or_default();
+            egui::Window::new(t.delete)
+                .collapsible(false)
+                .resizable(false)
+                .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
+                .show(ui.ctx(), |ui| {
+                    ui.label(format!("{} „{name}“?", t.confirm_delete));
+                    ui.horizontal(|ui| {
+                        if ui.button(t.delete).clicked() {
+                            self.confirm_delete = None;
+                            self.delete_server(&id);
+                        }
+                        if ui.button(t.cancel).clicked() {
+                            self.confirm_delete = None;
+                        }
+                    });
+                });
+        }
+    }
+}
+
+impl eframe::App for App {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.show(ui);
+        // While something runs, keep the clock-based figures (rate, time left) moving.
+        if self
+            .status
+            .servers
+            .values()
+            .any(|s| s.running.is_some() || s.next_run.is_some())
+        {
+            ui.ctx()
+                .request_repaint_after(std::time::Duration::from_millis(500));
+        }
+    }
+}

@@ -1,0 +1,738 @@
+//! The server's settings: the connection of both sides, and the two task groups „Импорт от
+//! CloudCart“ and „Експорт от Склад Pro“ with every setting of the engine.
+
+use skladsync_engine::settings::{
+    CompareBy, EditionSetting, MissingGoods, PriceSource, SecretRef, StockFormula, VatClassMapping,
+};
+use skladsync_warehouse::{Connection, DocumentKind};
+
+use super::widgets::{
+    check_row, opt_id_row, opt_text_row, pick_many, pick_one, start_mode_row, text_row,
+};
+use super::{App, Done, Probe};
+use crate::secret_store::StoreKind;
+
+const ACCESS_DRIVER: &str = "Microsoft Access Driver (*.mdb, *.accdb)";
+
+/// The ODBC connection string of an Access file.
+pub fn access_connection_string(path: &str) -> String {
+    format!("Driver={{{ACCESS_DRIVER}}};DBQ={path};")
+}
+
+/// The file of an Access connection string, when it is one.
+pub fn access_file(connection_string: &str) -> Option<String> {
+    if !connection_string.contains(ACCESS_DRIVER) {
+        return None;
+    }
+    let lower = connection_string.to_ascii_lowercase();
+    let start = lower.find("dbq=")? + 4;
+    let rest = &connection_string[start..];
+    Some(rest.split(';').next().unwrap_or_default().to_owned())
+}
+
+/// The best guess of the Склад Pro payment type for a shop payment method, for the user to
+/// confirm: cash on delivery → a cash type; a bank transfer → a bank-transfer type; a card or
+/// online payment → a card type (by the type's method, else its name); otherwise the first
+/// non-cash type.
+pub fn suggest_payment_type(
+    provider: &str,
+    title: &str,
+    types: &[skladsync_warehouse::PaymentType],
+) -> Option<i64> {
+    let p = format!("{provider} {title}").to_lowercase();
+    let named = |words: &[&str]| {
+        types
+            .iter()
+            .find(|t| {
+                let n = t.name.to_lowercase();
+                words.iter().any(|w| n.contains(w))
+            })
+            .map(|t| t.id)
+    };
+    let by_method = |m: i64| types.iter().find(|t| t.method == m).map(|t| t.id);
+    let has = |words: &[&str]| words.iter().any(|w| p.contains(w));
+    if has(&["cod", "cash", "наложен", "в брой"]) {
+        return types.iter().find(|t| t.is_cash()).map(|t| t.id);
+    }
+    if has(&["bank", "банк"])
+        && let Some(id) = by_method(2).or_else(|| named(&["банк", "bank"]))
+    {
+        return Some(id);
+    }
+    if has(&[
+        "card", "карт", "stripe", "paypal", "borica", "epay", "mypos",
+    ]) && let Some(id) = by_method(3).or_else(|| named(&["карт", "card"]))
+    {
+        return Some(id);
+    }
+    types
+        .iter()
+        .find(|t| !t.is_cash())
+        .or_else(|| types.first())
+        .map(|t| t.id)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum BackendKind {
+    Access,
+    MySql,
+    MsSql,
+    Odbc,
+    Sqlite,
+}
+
+fn kind_of(c: &Connection) -> BackendKind {
+    match c {
+        Connection::Sqlite { .. } => BackendKind::Sqlite,
+        Connection::MySql { .. } => BackendKind::MySql,
+        Connection::MsSql { .. } => BackendKind::MsSql,
+        Connection::Odbc { connection_string } if access_file(connection_string).is_some() => {
+            BackendKind::Access
+        }
+        Connection::Odbc { .. } => BackendKind::Odbc,
+    }
+}
+
+fn ids<T>(items: &[T], f: impl Fn(&T) -> (i64, String)) -> Vec<(i64, String)> {
+    items.iter().map(f).collect()
+}
+
+impl App {
+    fn secret_note(&self, ui: &mut egui::Ui) {
+        let t = self.texts();
+        let place = match self.secret_kind() {
+            StoreKind::Keychain => t.store_keychain.to_owned(),
+            StoreKind::File(p) => format!("{} ({})", t.store_file, p.display()),
+            StoreKind::Session => t.store_session.to_owned(),
+        };
+        ui.weak(format!("{}: {place}", t.key_stored_in));
+    }
+
+    pub(super) fn connection_tab(&mut self, ui: &mut egui::Ui, id: &str) {
+        let t = self.texts();
+        let Some(mut s) = self.server(id).cloned() else {
+            return;
+        };
+        let mut test_shop = false;
+        let mut test_wh = false;
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            ui.heading(t.shop);
+            egui::Grid::new("shop-grid").num_columns(2).show(ui, |ui| {
+                text_row(ui, t.shop_url, &mut s.shop.base_url);
+                let l = ui.label(t.api_key);
+                ui.horizontal(|ui| {
+                    let v = self.views.entry(id.to_owned()).or_default();
+                    ui.add(
+                        egui::TextEdit::singleline(&mut v.key_input)
+                            .password(true)
+                            .desired_width(280.0),
+                    )
+                    .labelled_by(l.id);
+                    if ui.button(t.save_key).clicked() {
+                        let key = v.key_input.trim().to_owned();
+                        v.key_note = Some(
+                            self.secrets
+                                .set(&s.shop.api_key, &key)
+                                .map_err(|e| e.to_string()),
+                        );
+                        if v.key_note == Some(Ok(())) {
+                            v.key_input.clear();
+                            test_shop = true;
+                        }
+                    }
+                });
+                ui.end_row();
+            });
+            let v = self.views.entry(id.to_owned()).or_default();
+            match &v.key_note {
+                Some(Ok(())) => {
+                    ui.label(format!("✔ {}", t.key_saved));
+                }
+                Some(Err(e)) => {
+                    ui.colored_label(ui.visuals().error_fg_color, format!("✖ {e}"));
+                }
+                None => {}
+            }
+            self.secret_note(ui);
+            ui.horizontal(|ui| {
+                if ui.button(format!("{} – {}", t.test_connection, t.shop)).clicked() {
+                    test_shop = true;
+                }
+                let v = self.views.entry(id.to_owned()).or_default();
+                match &v.shop {
+                    Probe::NotTested => ui.weak(t.not_tested),
+                    Probe::Testing => ui.spinner(),
+                    Probe::Ok(info) => ui.label(format!(
+                        "✔ {} ({} / {})",
+                        t.shop_ok,
+                        info.payment_providers.len(),
+                        info.order_statuses.len()
+                    )),
+                    Probe::Failed(e) => {
+                        ui.colored_label(ui.visuals().error_fg_color, format!("✖ {}", t.lookup_error(e)))
+                    }
+                };
+            });
+
+            ui.add_space(12.0);
+            ui.separator();
+            ui.heading(t.warehouse);
+            egui::Grid::new("wh-grid").num_columns(2).show(ui, |ui| {
+                let kind = kind_of(&s.warehouse.connection);
+                let label = |k: BackendKind| match k {
+                    BackendKind::Access => t.backend_access,
+                    BackendKind::MySql => t.backend_mysql,
+                    BackendKind::MsSql => t.backend_mssql,
+                    BackendKind::Odbc => t.backend_odbc,
+                    BackendKind::Sqlite => t.backend_sqlite,
+                };
+                let l = ui.label(t.backend);
+                let mut chosen = kind;
+                egui::ComboBox::from_id_salt("backend")
+                    .selected_text(label(kind))
+                    .show_ui(ui, |ui| {
+                        for k in [
+                            BackendKind::Access,
+                            BackendKind::MySql,
+                            BackendKind::MsSql,
+                            BackendKind::Odbc,
+                            BackendKind::Sqlite,
+                        ] {
+                            ui.selectable_value(&mut chosen, k, label(k));
+                        }
+                    })
+                    .response
+                    .labelled_by(l.id);
+                ui.end_row();
+                if chosen != kind {
+                    s.warehouse.connection = match chosen {
+                        BackendKind::Access => Connection::Odbc {
+                            connection_string: access_connection_string(""),
+                        },
+                        BackendKind::MySql => Connection::MySql {
+                            url: "mysql://root:{password}@127.0.0.1:3306/warehouse".into(),
+                        },
+                        BackendKind::MsSql => Connection::MsSql {
+                            connection_string: "server=tcp:127.0.0.1,1433;database=Warehouse;user=sa;password={password};TrustServerCertificate=true".into(),
+                        },
+                        BackendKind::Odbc => Connection::Odbc {
+                            connection_string: "DSN=Warehouse;PWD={password};".into(),
+                        },
+                        BackendKind::Sqlite => Connection::Sqlite {
+                            path: "warehouse.db".into(),
+                        },
+                    };
+                }
+                let mut pick = false;
+                match &mut s.warehouse.connection {
+                    Connection::Sqlite { path } => {
+                        let mut p = path.display().to_string();
+                        if text_row(ui, t.db_file, &mut p).changed() {
+                            *path = p.into();
+                        }
+                    }
+                    Connection::MySql { url } => {
+                        text_row(ui, t.mysql_url, url);
+                    }
+                    Connection::MsSql { connection_string } => {
+                        text_row(ui, t.connection_string, connection_string);
+                    }
+                    Connection::Odbc { connection_string } => {
+                        if let Some(mut file) = access_file(connection_string) {
+                            let l = ui.label(t.db_file);
+                            ui.horizontal(|ui| {
+                                if ui
+                                    .add(egui::TextEdit::singleline(&mut file).desired_width(300.0))
+                                    .labelled_by(l.id)
+                                    .changed()
+                                {
+                                    *connection_string = access_connection_string(&file);
+                                }
+                                if ui.button(t.choose_file).clicked() {
+                                    pick = true;
+                                }
+                            });
+                            ui.end_row();
+                        } else {
+                            text_row(ui, t.connection_string, connection_string);
+                        }
+                    }
+                }
+                if pick {
+                    let id = s.id.clone();
+                    self.spawn(async move {
+                        let file = rfd::AsyncFileDialog::new()
+                            .add_filter("Microsoft Access", &["mdb", "accdb"])
+                            .pick_file()
+                            .await;
+                        match file {
+                            Some(f) => Done::PickedFile(id, f.path().to_owned()),
+                            None => Done::Nothing,
+                        }
+                    });
+                }
+                if !matches!(s.warehouse.connection, Connection::Sqlite { .. }) {
+                    let l = ui.label(t.db_password);
+                    ui.horizontal(|ui| {
+                        let v = self.views.entry(id.to_owned()).or_default();
+                        ui.add(
+                            egui::TextEdit::singleline(&mut v.password_input)
+                                .password(true)
+                                .desired_width(280.0),
+                        )
+                        .labelled_by(l.id);
+                        if ui.button(t.save_password).clicked() {
+                            let name = SecretRef(format!("server/{}/db-password", s.id));
+                            if self.secrets.set(&name, &v.password_input).is_ok() {
+                                v.password_input.clear();
+                                s.warehouse.password = Some(name);
+                                test_wh = true;
+                            }
+                        }
+                    });
+                    ui.end_row();
+                }
+                let l = ui.label(t.edition);
+                let ed = |e: EditionSetting| match e {
+                    EditionSetting::Detect => t.edition_detect,
+                    EditionSetting::Normal => t.edition_normal,
+                    EditionSetting::Supto => t.edition_supto,
+                };
+                egui::ComboBox::from_id_salt("edition")
+                    .selected_text(ed(s.warehouse.edition))
+                    .show_ui(ui, |ui| {
+                        for e in [
+                            EditionSetting::Detect,
+                            EditionSetting::Normal,
+                            EditionSetting::Supto,
+                        ] {
+                            ui.selectable_value(&mut s.warehouse.edition, e, ed(e));
+                        }
+                    })
+                    .response
+                    .labelled_by(l.id);
+                ui.end_row();
+            });
+            ui.horizontal(|ui| {
+                if ui
+                    .button(format!("{} – {}", t.test_connection, t.warehouse))
+                    .clicked()
+                {
+                    test_wh = true;
+                }
+                let v = self.views.entry(id.to_owned()).or_default();
+                match &v.warehouse {
+                    Probe::NotTested => ui.weak(t.not_tested),
+                    Probe::Testing => ui.spinner(),
+                    Probe::Ok(info) => ui.label(format!(
+                        "✔ {}: {} {} ({}, {}, {})",
+                        t.warehouse_ok,
+                        t.warehouse,
+                        info.version,
+                        info.backend,
+                        if info.supto { t.supto_yes } else { t.supto_no },
+                        info.base_currency
+                    )),
+                    Probe::Failed(e) => {
+                        ui.colored_label(ui.visuals().error_fg_color, format!("✖ {}", t.lookup_error(e)))
+                    }
+                };
+            });
+            ui.add_space(12.0);
+            ui.weak(format!("{}: {}", t.settings_file, self.file.path().display()));
+        });
+        self.update_server(s);
+        if test_shop {
+            self.test_shop(id);
+        }
+        if test_wh {
+            self.test_warehouse(id);
+        }
+    }
+
+    /// Whether the connected Склад Pro is SUPTO (its SUPTO-only settings are shown).
+    pub fn is_supto(&self, id: &str) -> bool {
+        self.views
+            .get(id)
+            .and_then(|v| v.warehouse.ok())
+            .is_some_and(|i| i.supto)
+    }
+
+    pub(super) fn import_tab(&mut self, ui: &mut egui::Ui, id: &str) {
+        let t = self.texts();
+        let Some(mut s) = self.server(id).cloned() else {
+            return;
+        };
+        let supto = self.is_supto(id);
+        let v = self.views.entry(id.to_owned()).or_default();
+        let wh = v.warehouse.ok().cloned();
+        let shop = v.shop.ok().cloned();
+        let users = wh
+            .as_ref()
+            .map(|w| ids(&w.users, |u| (u.id, u.name.clone())));
+        let objects = wh
+            .as_ref()
+            .map(|w| ids(&w.objects, |o| (o.id, o.name.clone())));
+        let payment_types = wh
+            .as_ref()
+            .map(|w| ids(&w.payment_types, |p| (p.id, p.name.clone())));
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            let i = &mut s.import;
+            egui::Grid::new("import-grid")
+                .num_columns(2)
+                .show(ui, |ui| {
+                    check_row(ui, t.enabled, &mut i.enabled);
+                    start_mode_row(ui, t, "import", &mut i.start);
+                    if supto {
+                        pick_one(ui, t, t.active_user, &mut i.active_user, users.as_deref());
+                    }
+                    pick_one(ui, t, t.object, &mut i.object, objects.as_deref());
+                    check_row(ui, t.pull_products, &mut i.pull_products);
+                    check_row(ui, t.prices_in_eur, &mut i.prices_in_eur);
+                    let l = ui.label(t.document_kind);
+                    let dk = |k: DocumentKind| match k {
+                        DocumentKind::Order => t.doc_order,
+                        DocumentKind::Sale => t.doc_sale,
+                    };
+                    egui::ComboBox::from_id_salt("doc-kind")
+                        .selected_text(dk(i.document_kind))
+                        .show_ui(ui, |ui| {
+                            for k in [DocumentKind::Order, DocumentKind::Sale] {
+                                ui.selectable_value(&mut i.document_kind, k, dk(k));
+                            }
+                        })
+                        .response
+                        .labelled_by(l.id);
+                    ui.end_row();
+                    if supto {
+                        opt_text_row(ui, t.fiscal_device, &mut i.fiscal_device);
+                        opt_text_row(ui, t.operator_code, &mut i.operator_code);
+                    }
+                });
+
+            ui.add_space(8.0);
+            ui.strong(t.sale_statuses);
+            match &shop {
+                Some(shop) => {
+                    ui.horizontal_wrapped(|ui| {
+                        for (key, name) in &shop.order_statuses {
+                            let mut on = i.sale_statuses.contains(key);
+                            if ui.checkbox(&mut on, name).changed() {
+                                if on {
+                                    i.sale_statuses.push(key.clone());
+                                } else {
+                                    i.sale_statuses.retain(|k| k != key);
+                                }
+                            }
+                        }
+                    });
+                }
+                None => {
+                    ui.weak(t.pick_hint);
+                }
+            }
+
+            ui.add_space(8.0);
+            ui.strong(t.payment_types);
+            match (&shop, &payment_types) {
+                (Some(shop), Some(types)) => {
+                    ui.horizontal(|ui| {
+                        if ui.button(t.suggest).clicked() {
+                            let all = wh
+                                .as_ref()
+                                .map(|w| w.payment_types.as_slice())
+                                .unwrap_or(&[]);
+                            for (key, title) in &shop.payment_providers {
+                                if i.payment_types.iter().any(|m| &m.provider == key) {
+                                    continue;
+                                }
+                                if let Some(pt) = suggest_payment_type(key, title, all) {
+                                    i.payment_types.push(
+                                        skladsync_engine::settings::PaymentTypeMapping {
+                                            provider: key.clone(),
+                                            payment_type: pt,
+                                        },
+                                    );
+                                }
+                            }
+                        }
+                        ui.weak(t.suggest_hint);
+                    });
+                    egui::Grid::new("pay-grid").num_columns(2).show(ui, |ui| {
+                        for (key, title) in &shop.payment_providers {
+                            let mut cur = i
+                                .payment_types
+                                .iter()
+                                .find(|m| &m.provider == key)
+                                .map(|m| m.payment_type);
+                            let before = cur;
+                            pick_one(ui, t, title, &mut cur, Some(types));
+                            if cur != before {
+                                i.payment_types.retain(|m| &m.provider != key);
+                                if let Some(pt) = cur {
+                                    i.payment_types.push(
+                                        skladsync_engine::settings::PaymentTypeMapping {
+                                            provider: key.clone(),
+                                            payment_type: pt,
+                                        },
+                                    );
+                                }
+                            }
+                        }
+                    });
+                }
+                _ => {
+                    ui.weak(t.pick_hint);
+                }
+            }
+
+            ui.add_space(8.0);
+            ui.strong(t.special_goods);
+            egui::Grid::new("special-grid")
+                .num_columns(2)
+                .show(ui, |ui| {
+                    opt_id_row(ui, t.delivery, &mut i.special_goods.delivery);
+                    opt_id_row(ui, t.discount, &mut i.special_goods.discount);
+                    opt_id_row(ui, t.fee, &mut i.special_goods.fee);
+                });
+        });
+        self.update_server(s);
+    }
+
+    pub(super) fn export_tab(&mut self, ui: &mut egui::Ui, id: &str) {
+        let t = self.texts();
+        let Some(mut s) = self.server(id).cloned() else {
+            return;
+        };
+        let supto = self.is_supto(id);
+        let v = self.views.entry(id.to_owned()).or_default();
+        let wh = v.warehouse.ok().cloned();
+        let users = wh
+            .as_ref()
+            .map(|w| ids(&w.users, |u| (u.id, u.name.clone())));
+        let objects = wh
+            .as_ref()
+            .map(|w| ids(&w.objects, |o| (o.id, o.name.clone())));
+        let object_groups = wh
+            .as_ref()
+            .map(|w| ids(&w.object_groups, |g| (g.id, g.name.clone())));
+        let goods_groups = wh.as_ref().map(|w| {
+            ids(&w.goods_groups, |g| {
+                // Indent by level: 3 letters of the code per level.
+                let depth = g.code.chars().count().saturating_sub(3) / 3;
+                (g.id, format!("{}{}", "  ".repeat(depth), g.name))
+            })
+        });
+        let vat_groups = wh.as_ref().map(|w| {
+            ids(&w.vat_groups, |g| {
+                (g.id, format!("{} ({}%)", g.name, g.rate))
+            })
+        });
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            let compare = &mut s.compare_by;
+            let e = &mut s.export;
+            egui::Grid::new("export-grid")
+                .num_columns(2)
+                .show(ui, |ui| {
+                    check_row(ui, t.enabled, &mut e.enabled);
+                    start_mode_row(ui, t, "export", &mut e.start);
+                    if supto {
+                        pick_one(ui, t, t.active_user, &mut e.active_user, users.as_deref());
+                    }
+                    pick_many(
+                        ui,
+                        t,
+                        t.object_groups,
+                        &mut e.object_groups,
+                        object_groups.as_deref(),
+                        t.object,
+                    );
+                    pick_many(
+                        ui,
+                        t,
+                        t.goods_groups,
+                        &mut e.goods_groups,
+                        goods_groups.as_deref(),
+                        t.all,
+                    );
+                    pick_one(ui, t, t.object, &mut e.object, objects.as_deref());
+                    check_row(ui, t.export_quantities, &mut e.export_quantities);
+                    check_row(ui, t.export_goods, &mut e.export_goods);
+                    check_row(ui, t.export_prices, &mut e.export_prices);
+                    check_row(ui, t.prices_in_eur, &mut e.prices_in_eur);
+
+                    let l = ui.label(t.compare_by);
+                    let cb = |c: CompareBy| match c {
+                        CompareBy::BarcodeToBarcode1 => t.cmp_barcode,
+                        CompareBy::SkuToBarcode2 => t.cmp_sku_barcode2,
+                        CompareBy::SkuToCode => t.cmp_sku_code,
+                    };
+                    egui::ComboBox::from_id_salt("compare-by")
+                        .selected_text(cb(*compare))
+                        .show_ui(ui, |ui| {
+                            for c in [
+                                CompareBy::BarcodeToBarcode1,
+                                CompareBy::SkuToBarcode2,
+                                CompareBy::SkuToCode,
+                            ] {
+                                ui.selectable_value(compare, c, cb(c));
+                            }
+                        })
+                        .response
+                        .labelled_by(l.id);
+                    ui.end_row();
+
+                    let l = ui.label(t.price_source);
+                    let price_text = |p: &PriceSource| match p {
+                        PriceSource::Retail => t.price_retail.to_owned(),
+                        PriceSource::ObjectPriceGroup => t.price_object.to_owned(),
+                        PriceSource::Group { group } => group.label(),
+                    };
+                    egui::ComboBox::from_id_salt("price-source")
+                        .selected_text(price_text(&e.price))
+                        .width(360.0)
+                        .show_ui(ui, |ui| {
+                            ui.selectable_value(&mut e.price, PriceSource::Retail, t.price_retail);
+                            ui.selectable_value(
+                                &mut e.price,
+                                PriceSource::ObjectPriceGroup,
+                                t.price_object,
+                            );
+                            for g in skladsync_warehouse::PriceGroup::all() {
+                                if g == skladsync_warehouse::PriceGroup::RETAIL {
+                                    continue;
+                                }
+                                ui.selectable_value(
+                                    &mut e.price,
+                                    PriceSource::Group { group: g },
+                                    g.label(),
+                                );
+                            }
+                        })
+                        .response
+                        .labelled_by(l.id);
+                    ui.end_row();
+
+                    let l = ui.label(t.stock_formula);
+                    let sf = |f: StockFormula| match f {
+                        StockFormula::OnHand => t.stock_on_hand,
+                        StockFormula::OnHandMinusOrders => t.stock_minus_orders,
+                    };
+                    egui::ComboBox::from_id_salt("stock-formula")
+                        .selected_text(sf(e.stock_formula))
+                        .show_ui(ui, |ui| {
+                            for f in [StockFormula::OnHand, StockFormula::OnHandMinusOrders] {
+                                ui.selectable_value(&mut e.stock_formula, f, sf(f));
+                            }
+                        })
+                        .response
+                        .labelled_by(l.id);
+                    ui.end_row();
+
+                    let l = ui.label(t.missing_goods);
+                    let mg = |m: MissingGoods| match m {
+                        MissingGoods::LeaveAlone => t.missing_leave,
+                        MissingGoods::Deactivate => t.missing_zero,
+                    };
+                    egui::ComboBox::from_id_salt("missing-goods")
+                        .selected_text(mg(e.missing_goods))
+                        .show_ui(ui, |ui| {
+                            for m in [MissingGoods::LeaveAlone, MissingGoods::Deactivate] {
+                                ui.selectable_value(&mut e.missing_goods, m, mg(m));
+                            }
+                        })
+                        .response
+                        .labelled_by(l.id);
+                    ui.end_row();
+                });
+
+            ui.add_space(8.0);
+            ui.strong(t.vat_classes);
+            let mut remove = None;
+            egui::Grid::new("vat-grid").num_columns(3).show(ui, |ui| {
+                for (n, m) in e.vat_classes.iter_mut().enumerate() {
+                    ui.push_id(n, |ui| {
+                        let l = ui.label(t.shop_class);
+                        ui.add(egui::TextEdit::singleline(&mut m.shop_class).desired_width(120.0))
+                            .labelled_by(l.id);
+                    });
+                    ui.push_id(("g", n), |ui| {
+                        let mut g = Some(m.vat_group);
+                        egui::Grid::new("one").show(ui, |ui| {
+                            pick_one(
+                                ui,
+                                t,
+                                &format!("{} {}", t.vat_classes, n + 1),
+                                &mut g,
+                                vat_groups.as_deref(),
+                            );
+                        });
+                        if let Some(g) = g {
+                            m.vat_group = g;
+                        }
+                    });
+                    if ui.button(t.remove).clicked() {
+                        remove = Some(n);
+                    }
+                    ui.end_row();
+                }
+            });
+            if let Some(n) = remove {
+                e.vat_classes.remove(n);
+            }
+            if ui.button(t.add).clicked() {
+                e.vat_classes.push(VatClassMapping {
+                    shop_class: String::new(),
+                    vat_group: wh
+                        .as_ref()
+                        .and_then(|w| w.vat_groups.first())
+                        .map(|g| g.id)
+                        .unwrap_or(1),
+                });
+            }
+        });
+        self.update_server(s);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use skladsync_warehouse::PaymentType;
+
+    fn pt(id: i64, name: &str, method: i64) -> PaymentType {
+        PaymentType {
+            id,
+            name: name.into(),
+            method,
+        }
+    }
+
+    #[test]
+    fn payment_suggestions_and_access_strings() {
+        let types = [
+            pt(1, "В брой", 1),
+            pt(4, "Ваучер", 4),
+            pt(2, "Банков превод", 2),
+            pt(3, "Дебитна/Кредитна карта", 3),
+        ];
+        assert_eq!(
+            suggest_payment_type("cod", "Наложен платеж", &types),
+            Some(1)
+        );
+        assert_eq!(suggest_payment_type("bank_transfer", "", &types), Some(2));
+        assert_eq!(suggest_payment_type("stripe", "Карта", &types), Some(3));
+        assert_eq!(suggest_payment_type("other", "Друго", &types), Some(4));
+        let named_only = [pt(1, "В брой", 1), pt(7, "Карта", 0)];
+        assert_eq!(suggest_payment_type("card", "", &named_only), Some(7));
+        assert_eq!(suggest_payment_type("cod", "", &[]), None);
+
+        let c = access_connection_string(r"C:\Data\Microinvest.mdb");
+        assert_eq!(
+            c,
+            r"Driver={Microsoft Access Driver (*.mdb, *.accdb)};DBQ=C:\Data\Microinvest.mdb;"
+        );
+        assert_eq!(access_file(&c).as_deref(), Some(r"C:\Data\Microinvest.mdb"));
+        assert_eq!(access_file("DSN=x;"), None);
+    }
+}

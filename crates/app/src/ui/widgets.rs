@@ -1,0 +1,198 @@
+//! Small form widgets: one labelled row of a settings grid each, every input named for screen
+//! readers (and for the tests, which find widgets by their labels).
+
+use skladsync_engine::settings::StartMode;
+
+use crate::texts::Texts;
+
+/// A text field row.
+pub fn text_row(ui: &mut egui::Ui, label: &str, value: &mut String) -> egui::Response {
+    let l = ui.label(label);
+    let r = ui
+        .add(egui::TextEdit::singleline(value).desired_width(360.0))
+        .labelled_by(l.id);
+    ui.end_row();
+    r
+}
+
+/// An optional text field row (empty = none).
+pub fn opt_text_row(ui: &mut egui::Ui, label: &str, value: &mut Option<String>) {
+    let mut s = value.clone().unwrap_or_default();
+    if text_row(ui, label, &mut s).changed() {
+        let s = s.trim().to_owned();
+        *value = (!s.is_empty()).then_some(s);
+    }
+}
+
+/// A yes/no row.
+pub fn check_row(ui: &mut egui::Ui, label: &str, value: &mut bool) {
+    ui.label("");
+    ui.checkbox(value, label);
+    ui.end_row();
+}
+
+/// Choose one of `items` (id, name); `None` items: the list is not loaded, show the id.
+pub fn pick_one(
+    ui: &mut egui::Ui,
+    t: &Texts,
+    label: &str,
+    value: &mut Option<i64>,
+    items: Option<&[(i64, String)]>,
+) {
+    let l = ui.label(label);
+    match items {
+        Some(items) => {
+            let current = value
+                .and_then(|v| items.iter().find(|(id, _)| *id == v))
+                .map(|(_, n)| n.clone())
+                .or_else(|| value.map(|v| format!("#{v}")))
+                .unwrap_or_else(|| t.none.to_owned());
+            egui::ComboBox::from_id_salt(label)
+                .selected_text(current)
+                .width(360.0)
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(value, None, t.none);
+                    for (id, name) in items {
+                        ui.selectable_value(value, Some(*id), name);
+                    }
+                })
+                .response
+                .labelled_by(l.id);
+        }
+        None => {
+            ui.horizontal(|ui| {
+                ui.label(
+                    value
+                        .map(|v| format!("#{v}"))
+                        .unwrap_or_else(|| t.none.into()),
+                );
+                ui.weak(t.pick_hint);
+            });
+        }
+    }
+    ui.end_row();
+}
+
+/// Choose any of `items`; empty = all / none as `empty_text` says.
+pub fn pick_many(
+    ui: &mut egui::Ui,
+    t: &Texts,
+    label: &str,
+    value: &mut Vec<i64>,
+    items: Option<&[(i64, String)]>,
+    empty_text: &str,
+) {
+    let l = ui.label(label);
+    let summary = if value.is_empty() {
+        empty_text.to_owned()
+    } else {
+        let names: Vec<String> = value
+            .iter()
+            .map(|v| {
+                items
+                    .and_then(|i| i.iter().find(|(id, _)| id == v))
+                    .map(|(_, n)| n.clone())
+                    .unwrap_or_else(|| format!("#{v}"))
+            })
+            .collect();
+        if names.len() > 3 {
+            format!("{} {}", names.len(), t.selected_n)
+        } else {
+            names.join(", ")
+        }
+    };
+    match items {
+        Some(items) => {
+            egui::ComboBox::from_id_salt(label)
+                .selected_text(summary)
+                .width(360.0)
+                .close_behavior(egui::PopupCloseBehavior::CloseOnClickOutside)
+                .show_ui(ui, |ui| {
+                    egui::ScrollArea::vertical()
+                        .max_height(300.0)
+                        .show(ui, |ui| {
+                            for (id, name) in items {
+                                let mut on = value.contains(id);
+                                if ui.checkbox(&mut on, name).changed() {
+                                    if on {
+                                        value.push(*id);
+                                    } else {
+                                        value.retain(|v| v != id);
+                                    }
+                                }
+                            }
+                        });
+                })
+                .response
+                .labelled_by(l.id);
+        }
+        None => {
+            ui.horizontal(|ui| {
+                ui.label(summary);
+                ui.weak(t.pick_hint);
+            });
+        }
+    }
+    ui.end_row();
+}
+
+/// Отложен старт.
+pub fn start_mode_row(ui: &mut egui::Ui, t: &Texts, salt: &str, mode: &mut StartMode) {
+    let l = ui.label(t.start_mode);
+    ui.horizontal(|ui| {
+        let text = match mode {
+            StartMode::OnServerStart => t.start_on_server,
+            StartMode::AtTime { .. } => t.start_at_time,
+            StartMode::EveryMinutes { .. } => t.start_every,
+        };
+        egui::ComboBox::from_id_salt((salt, "start"))
+            .selected_text(text)
+            .show_ui(ui, |ui| {
+                let on_start = matches!(mode, StartMode::OnServerStart);
+                if ui.selectable_label(on_start, t.start_on_server).clicked() {
+                    *mode = StartMode::OnServerStart;
+                }
+                let at = matches!(mode, StartMode::AtTime { .. });
+                if ui.selectable_label(at, t.start_at_time).clicked() && !at {
+                    *mode = StartMode::AtTime { hour: 6, minute: 0 };
+                }
+                let every = matches!(mode, StartMode::EveryMinutes { .. });
+                if ui.selectable_label(every, t.start_every).clicked() && !every {
+                    *mode = StartMode::EveryMinutes { minutes: 15 };
+                }
+            })
+            .response
+            .labelled_by(l.id);
+        match mode {
+            StartMode::OnServerStart => {}
+            StartMode::AtTime { hour, minute } => {
+                let h = ui.label(t.hour);
+                ui.add(egui::DragValue::new(hour).range(0..=23))
+                    .labelled_by(h.id);
+                let m = ui.label(t.minute);
+                ui.add(egui::DragValue::new(minute).range(0..=59))
+                    .labelled_by(m.id);
+            }
+            StartMode::EveryMinutes { minutes } => {
+                let m = ui.label(t.minutes);
+                ui.add(egui::DragValue::new(minutes).range(1..=24 * 60))
+                    .labelled_by(m.id);
+            }
+        }
+    });
+    ui.end_row();
+}
+
+/// An optional id typed as a number (0 = none).
+pub fn opt_id_row(ui: &mut egui::Ui, label: &str, value: &mut Option<i64>) {
+    let l = ui.label(label);
+    let mut n = value.unwrap_or(0);
+    if ui
+        .add(egui::DragValue::new(&mut n).range(0..=i64::MAX))
+        .labelled_by(l.id)
+        .changed()
+    {
+        *value = (n > 0).then_some(n);
+    }
+    ui.end_row();
+}
