@@ -475,13 +475,18 @@ fn english_is_one_click_away() {
 }
 
 #[test]
-fn demo_orders_queue_fixed_by_the_guided_pull_then_retried() {
+fn demo_orders_queue_fixed_then_retried_and_the_guided_pull() {
     let f = demo_fixture();
     let id = f.demo.server.id.clone();
+    // A user who has not mapped the shop's payment providers yet.
+    let mut all = f.demo.settings.load().unwrap();
+    let mappings = std::mem::take(&mut all.servers[0].import.payment_types);
+    assert!(!mappings.is_empty());
+    f.demo.settings.save(&all).unwrap();
     let mut h = harness(demo_app(&f));
     h.run_steps(2);
 
-    // Импорт от CloudCart: the demo shop's orders name products the warehouse lacks.
+    // Импорт от CloudCart: every order waits, none is half-written.
     h.get_by_label(BG.tab_actions).click();
     h.run_steps(2);
     h.get_by_label(&format!("{} – {}", BG.start, BG.tab_import))
@@ -497,10 +502,35 @@ fn demo_orders_queue_fixed_by_the_guided_pull_then_retried() {
         .iter()
         .map(|q| q.order_id.clone())
         .collect();
+    assert_eq!(queued.len(), 5, "{queued:?}");
     let first = queued[0].clone();
     h.get_by_label(&format!("{} {first}", BG.retry));
 
-    // The fix: the one-time product pull, as the guided action.
+    // The fix: the payment types, as the import settings hold them.
+    let mut s = h.state().server(&id).unwrap().clone();
+    s.import.payment_types = mappings;
+    h.state_mut().update_server(s);
+
+    // Опитай отново: the order goes in and leaves the queue.
+    h.get_by_label(&format!("{} {first}", BG.retry)).click();
+    h.run_steps(1);
+    wait(&mut h, "the retry", 120, |a| {
+        let v = &a.views[&id];
+        !v.queue_busy && v.queue_note.is_some()
+    });
+    wait(&mut h, "the queue to reload", 20, |a| {
+        !a.views[&id].queue.iter().any(|q| q.order_id == first)
+    });
+    let note = h.state().views[&id].queue_note.clone().unwrap();
+    assert!(
+        matches!(&note, Ok(s) if s.created == 1),
+        "the retried order was written: {note:?}"
+    );
+
+    // The one-time product pull, as the guided action: preview, pull, the setting turns off.
+    let mut s = h.state().server(&id).unwrap().clone();
+    s.import.pull_products = true;
+    h.state_mut().update_server(s);
     h.get_by_label(BG.tab_pull).click();
     h.run_steps(2);
     h.get_by_label(BG.pull_step1).click();
@@ -525,72 +555,21 @@ fn demo_orders_queue_fixed_by_the_guided_pull_then_retried() {
             skladsync::ui::PullStep::Pulling | skladsync::ui::PullStep::Previewed(_)
         )
     });
-    // The demo shop holds variants without a barcode: the pull brings in the others, says what
-    // to fix, and leaves the setting on so that it can be repeated.
+    // The demo shop sells the warehouse's own goods: the pull only updates them, and succeeds.
     let step = h.state().views[&id].pull.clone();
     let skladsync::ui::PullStep::Done {
         summary,
-        turned_off: false,
+        turned_off: true,
     } = &step
     else {
         panic!("{step:?}")
     };
-    assert!(summary.created > 0);
+    assert_eq!(summary.created, 0);
+    assert!(summary.updated >= 500, "{summary:?}");
     assert!(
-        summary
-            .problems
-            .iter()
-            .all(|p| p.message.contains("баркод")),
-        "{summary:?}"
-    );
-    h.get_by_label(BG.pull_not_off);
-    assert!(
-        f.demo.settings.load().unwrap().servers[0]
+        !f.demo.settings.load().unwrap().servers[0]
             .import
             .pull_products,
-        "with problems the setting stays on"
-    );
-
-    // The rest of the fix: special goods and payment types (what the import settings hold).
-    let any_good =
-        f.rt.block_on(
-            f.demo
-                .warehouse
-                .goods(&[], skladsync_warehouse::PriceGroup::RETAIL),
-        )
-        .unwrap()
-        .goods[0]
-            .id;
-    let payment = f.rt.block_on(f.demo.warehouse.payment_types()).unwrap()[0].id;
-    let mut s = h.state().server(&id).unwrap().clone();
-    s.import.special_goods.delivery = Some(any_good);
-    s.import.special_goods.discount = Some(any_good);
-    s.import.special_goods.fee = Some(any_good);
-    for provider in ["cod", "bank_transfer", "card", "paypal"] {
-        s.import
-            .payment_types
-            .push(skladsync_engine::settings::PaymentTypeMapping {
-                provider: provider.into(),
-                payment_type: payment,
-            });
-    }
-    h.state_mut().update_server(s);
-
-    // Опитай отново: the order goes in and leaves the queue.
-    h.get_by_label(BG.tab_actions).click();
-    h.run_steps(2);
-    h.get_by_label(&format!("{} {first}", BG.retry)).click();
-    h.run_steps(1);
-    wait(&mut h, "the retry", 120, |a| {
-        let v = &a.views[&id];
-        !v.queue_busy && v.queue_note.is_some()
-    });
-    wait(&mut h, "the queue to reload", 20, |a| {
-        !a.views[&id].queue.iter().any(|q| q.order_id == first)
-    });
-    let note = h.state().views[&id].queue_note.clone().unwrap();
-    assert!(
-        matches!(&note, Ok(s) if s.created == 1),
-        "the retried order was written: {note:?}"
+        "the setting turned itself off in the saved file"
     );
 }

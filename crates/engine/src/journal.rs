@@ -154,6 +154,26 @@ impl Journal {
         Ok(())
     }
 
+    /// Forget everything kept for a server: pushes, order bindings, the exception queue and the
+    /// order watermark (the run history stays). For a server whose shop or database was
+    /// replaced, e.g. the demo's, which starts afresh each time.
+    pub async fn forget_server(&self, server: &str) -> Result<(), JournalError> {
+        for table in ["pushed", "order_bindings", "order_queue", "order_watermark"] {
+            let sql = format!("DELETE FROM {table} WHERE server = ?");
+            match sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(server.to_owned())
+                .execute(&self.pool)
+                .await
+            {
+                Ok(_) => {}
+                // A table the orders import has not created yet holds nothing to forget.
+                Err(e) if e.to_string().contains("no such table") => {}
+                Err(e) => return Err(self.err(e)),
+            }
+        }
+        Ok(())
+    }
+
     pub async fn record_run(
         &self,
         server: &str,
