@@ -30,8 +30,118 @@ fn settings_file(path: Option<PathBuf>) -> Result<SettingsFile> {
     })
 }
 
-pub fn list_servers(settings: Option<PathBuf>) -> Result<()> {
+/// `skladsync server …`.
+#[derive(clap::Subcommand)]
+pub enum ServerAction {
+    /// Add a server. The API key is not stored here: the window keeps it in the OS keychain;
+    /// headless runs read it from the environment variable this command names.
+    Add {
+        #[arg(long)]
+        name: String,
+        /// The shop's address as shown under Settings → API Keys.
+        #[arg(long)]
+        shop_url: String,
+        /// An SQLite Склад Pro file.
+        #[arg(long, group = "database")]
+        sqlite: Option<PathBuf>,
+        /// `mysql://user:{password}@host:3306/database` ({password} comes from the secret store).
+        #[arg(long, group = "database")]
+        mysql: Option<String>,
+        /// An ADO.NET connection string for MS SQL Server.
+        #[arg(long, group = "database")]
+        mssql: Option<String>,
+        /// An ODBC connection string (MS Access: `Driver={Microsoft Access Driver (*.mdb, *.accdb)};DBQ=…`).
+        #[arg(long, group = "database")]
+        odbc: Option<String>,
+    },
+    /// List the servers.
+    List,
+    /// Show one server's settings (JSON).
+    Show { server: String },
+    /// Remove a server.
+    Remove { server: String },
+}
+
+pub fn server(action: ServerAction, settings: Option<PathBuf>) -> Result<()> {
     let file = settings_file(settings)?;
+    match action {
+        ServerAction::List => return list_servers_in(&file),
+        ServerAction::Add {
+            name,
+            shop_url,
+            sqlite,
+            mysql,
+            mssql,
+            odbc,
+        } => {
+            let connection = match (sqlite, mysql, mssql, odbc) {
+                (Some(path), ..) => skladsync_warehouse::Connection::Sqlite { path },
+                (_, Some(url), ..) => skladsync_warehouse::Connection::MySql { url },
+                (_, _, Some(connection_string), _) => {
+                    skladsync_warehouse::Connection::MsSql { connection_string }
+                }
+                (.., Some(connection_string)) => {
+                    skladsync_warehouse::Connection::Odbc { connection_string }
+                }
+                _ => bail!("name the Склад Pro database: --sqlite, --mysql, --mssql or --odbc"),
+            };
+            let mut all = file.load()?;
+            if all.servers.iter().any(|s| s.name == name) {
+                bail!("a server „{name}“ already exists");
+            }
+            let id = format!("s{}", chrono::Utc::now().timestamp_millis());
+            let mut server = skladsync_engine::Server::new(id, name, shop_url, connection);
+            let uses_password = match &server.warehouse.connection {
+                skladsync_warehouse::Connection::Sqlite { .. } => false,
+                skladsync_warehouse::Connection::MySql { url: c }
+                | skladsync_warehouse::Connection::MsSql {
+                    connection_string: c,
+                }
+                | skladsync_warehouse::Connection::Odbc {
+                    connection_string: c,
+                } => c.contains(skladsync_engine::PASSWORD_PLACEHOLDER),
+            };
+            if uses_password {
+                server.warehouse.password = Some(skladsync_engine::settings::SecretRef(format!(
+                    "server/{}/db-password",
+                    server.id
+                )));
+            }
+            println!("{}", server.id);
+            eprintln!(
+                "API key for headless runs: set {} (the window keeps it in the OS keychain)",
+                EnvSecretStore::variable(&server.shop.api_key)
+            );
+            all.servers.push(server);
+            file.save(&all)?;
+        }
+        ServerAction::Show { server } => {
+            let all = file.load()?;
+            let s = all
+                .servers
+                .iter()
+                .find(|s| s.id == server || s.name == server)
+                .with_context(|| format!("no server „{server}“"))?;
+            println!("{}", serde_json::to_string_pretty(s)?);
+        }
+        ServerAction::Remove { server } => {
+            let mut all = file.load()?;
+            let before = all.servers.len();
+            all.servers.retain(|s| s.id != server && s.name != server);
+            if all.servers.len() == before {
+                bail!("no server „{server}“");
+            }
+            file.save(&all)?;
+        }
+    }
+    Ok(())
+}
+
+pub fn list_servers(settings: Option<PathBuf>) -> Result<()> {
+    list_servers_in(&settings_file(settings)?)
+}
+
+fn list_servers_in(file: &SettingsFile) -> Result<()> {
     let all = file.load()?;
     if all.servers.is_empty() {
         println!("Няма сървъри в {}", file.path().display());
@@ -48,27 +158,32 @@ pub fn list_servers(settings: Option<PathBuf>) -> Result<()> {
     Ok(())
 }
 
+/// Progress goes to stderr, the result (the summary, or the failure) to stdout.
 fn print_event(e: &Event, json: bool) {
+    let result = matches!(e, Event::Finished { .. } | Event::Failed { .. });
     if json {
-        println!("{}", serde_json::to_string(e).unwrap_or_default());
+        let line = serde_json::to_string(e).unwrap_or_default();
+        if result {
+            println!("{line}");
+        } else {
+            eprintln!("{line}");
+        }
         return;
     }
     match e {
-        Event::Started { task, dry_run } => {
-            println!(
-                "▶ {}{}",
-                task.label(),
-                if *dry_run {
-                    " (проба, без запис)"
-                } else {
-                    ""
-                }
-            )
-        }
-        Event::Phase { phase, .. } => println!("  {phase}…"),
+        Event::Started { task, dry_run } => eprintln!(
+            "▶ {}{}",
+            task.label(),
+            if *dry_run {
+                " (проба, без запис)"
+            } else {
+                ""
+            }
+        ),
+        Event::Phase { phase, .. } => eprintln!("  {phase}…"),
         Event::Progress { done, total, .. } => {
             if *total > 0 && (*done == *total || done % 500 == 0) {
-                println!("  {done}/{total}");
+                eprintln!("  {done}/{total}");
             }
         }
         Event::Item { level, problem, .. } => {
@@ -77,9 +192,9 @@ fn print_event(e: &Event, json: bool) {
                 Level::Warning => "⚠",
                 Level::Error => "✖",
             };
-            println!("  {mark} {}: {}", problem.item, problem.message);
+            eprintln!("  {mark} {}: {}", problem.item, problem.message);
         }
-        Event::Log { level, message, .. } => println!("  [{level:?}] {message}"),
+        Event::Log { level, message, .. } => eprintln!("  [{level:?}] {message}"),
         Event::Finished { summary, .. } => println!(
             "✔ създадени {}, обновени {}, без промяна {}, нулирани {}, пропуснати {}, проблеми {}",
             summary.created,

@@ -72,8 +72,11 @@ enum Cmd {
     /// Run one task of a server and print its progress; exit code 0 = done, 1 = failed,
     /// 2 = done with item problems.
     Run {
+        /// The task (also as `--task`).
         #[arg(value_enum)]
-        task: TaskArg,
+        task: Option<TaskArg>,
+        #[arg(long = "task", value_enum, conflicts_with = "task")]
+        task_option: Option<TaskArg>,
         /// The server's name or id (from the settings file); with --demo, the demo server.
         #[arg(long, required_unless_present = "demo")]
         server: Option<String>,
@@ -89,11 +92,19 @@ enum Cmd {
         /// For `check`: write the correspondence table to this CSV file.
         #[arg(long)]
         csv: Option<PathBuf>,
-        /// Print events as JSON lines.
+        /// Events as JSON lines (progress on stderr, the summary on stdout).
         #[arg(long)]
         json: bool,
     },
-    /// List the configured servers.
+    /// Add, list, show or remove servers in the settings file.
+    Server {
+        #[command(subcommand)]
+        action: headless::ServerAction,
+        /// The settings file (default: the OS configuration directory).
+        #[arg(long, global = true)]
+        settings: Option<PathBuf>,
+    },
+    /// List the configured servers (the same as `server list`).
     Servers {
         #[arg(long)]
         settings: Option<PathBuf>,
@@ -152,6 +163,7 @@ fn main() -> Result<()> {
     match cli.command {
         Some(Cmd::Run {
             task,
+            task_option,
             server,
             dry_run,
             settings,
@@ -159,6 +171,11 @@ fn main() -> Result<()> {
             csv,
             json,
         }) => {
+            let Some(task) = task.or(task_option) else {
+                anyhow::bail!(
+                    "name the task: skladsync run export|pull|check|import (or --task …)"
+                );
+            };
             let code = rt.block_on(headless::run(headless::RunArgs {
                 task: task.into(),
                 server,
@@ -171,6 +188,7 @@ fn main() -> Result<()> {
             }))?;
             std::process::exit(code);
         }
+        Some(Cmd::Server { action, settings }) => headless::server(action, settings)?,
         Some(Cmd::Servers { settings }) => headless::list_servers(settings)?,
         None if cli.demo || cli.reset => {
             let demo = rt.block_on(demo::start(&data, cli.reset))?;

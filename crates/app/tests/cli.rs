@@ -1,0 +1,152 @@
+//! The headless command line, run as a user would: the real `skladsync` binary against a seeded
+//! SQLite Склад Pro database and the sandbox shop over HTTP.
+
+use std::process::Command;
+
+use cloudcart_sandbox::{Sandbox, SandboxConfig};
+use skladsync_warehouse::{BlankDatabase, Connection, SeedOptions, Warehouse};
+
+fn skladsync(
+    dir: &std::path::Path,
+    args: &[&str],
+    env: &[(String, String)],
+) -> (i32, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_skladsync"));
+    cmd.args(["--data-dir", &dir.display().to_string()])
+        .args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("skladsync runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn servers_are_added_run_and_removed_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("wh.db");
+    let wh = Warehouse::create_blank(
+        &Connection::Sqlite { path: db.clone() },
+        &BlankDatabase::default(),
+    )
+    .await
+    .unwrap();
+    wh.seed(&SeedOptions {
+        goods: 20,
+        objects: 1,
+        partners: 2,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let settings = dir.path().join("settings.json");
+    let s = settings.display().to_string();
+
+    let (code, id, err) = skladsync(
+        dir.path(),
+        &[
+            "server",
+            "add",
+            "--settings",
+            &s,
+            "--name",
+            "Магазин",
+            "--shop-url",
+            &sandbox.base_url(),
+            "--sqlite",
+            &db.display().to_string(),
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    let id = id.trim().to_owned();
+    let var = err
+        .split_whitespace()
+        .find(|w| w.starts_with("SKLADSYNC_SECRET_"))
+        .expect("names the variable")
+        .to_owned();
+    let (_, list, _) = skladsync(dir.path(), &["server", "list", "--settings", &s], &[]);
+    assert!(list.contains("Магазин") && list.contains(&id), "{list}");
+    assert!(
+        !std::fs::read_to_string(&settings)
+            .unwrap()
+            .contains(sandbox.api_key()),
+        "no key in the file"
+    );
+
+    // The object for operations comes from the settings; set it as the window would.
+    let mut text: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&settings).unwrap()).unwrap();
+    text["servers"][0]["export"]["object"] = serde_json::json!(wh.locations().await.unwrap()[0].id);
+    std::fs::write(&settings, text.to_string()).unwrap();
+
+    // Without the key: a clear failure, exit code 1, nothing sent.
+    let (code, out, _) = skladsync(
+        dir.path(),
+        &[
+            "run",
+            "--task",
+            "export",
+            "--server",
+            "Магазин",
+            "--settings",
+            &s,
+        ],
+        &[],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains(&var), "{out}");
+    assert!(sandbox.state().request_log().is_empty());
+
+    let env = [(var.clone(), sandbox.api_key().to_owned())];
+    let (code, out, err) = skladsync(
+        dir.path(),
+        &[
+            "run",
+            "--task",
+            "export",
+            "--server",
+            "Магазин",
+            "--settings",
+            &s,
+            "--dry-run",
+        ],
+        &env,
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("създадени 20"), "the result on stdout: {out}");
+    assert!(
+        err.contains("ще се създаде"),
+        "the intended writes on stderr: {err}"
+    );
+    assert!(
+        sandbox.state().variants().is_empty(),
+        "a dry run writes nothing"
+    );
+
+    let (code, out, _) = skladsync(
+        dir.path(),
+        &["run", "export", "--server", &id, "--settings", &s, "--json"],
+        &env,
+    );
+    assert_eq!(code, 0, "{out}");
+    let summary: serde_json::Value =
+        serde_json::from_str(out.trim()).expect("one JSON line on stdout");
+    assert_eq!(summary["event"], "finished");
+    assert_eq!(summary["summary"]["created"], 20);
+    assert_eq!(sandbox.state().variants().len(), 20);
+
+    let (code, _, _) = skladsync(
+        dir.path(),
+        &["server", "remove", "Магазин", "--settings", &s],
+        &[],
+    );
+    assert_eq!(code, 0);
+    let (_, list, _) = skladsync(dir.path(), &["server", "list", "--settings", &s], &[]);
+    assert!(!list.contains("Магазин"), "{list}");
+}
