@@ -78,6 +78,18 @@ enum Bench {
         #[arg(long, default_value_t = 10_000)]
         goods: usize,
     },
+    /// The orders import: N orders of 3 lines into SQLite and MySQL.
+    Import {
+        #[arg(long, default_value_t = 1000)]
+        orders: usize,
+        /// MySQL server URL (a database `skladsync_bench_import` is created on it).
+        #[arg(
+            long,
+            env = "SKLADSYNC_TEST_MYSQL_URL",
+            default_value = "mysql://root@127.0.0.1:3306/test"
+        )]
+        url: String,
+    },
     /// List the variants of an unlimited sandbox shop (run as its own process) with the client:
     /// time and the client process's peak memory.
     Cloudcart {
@@ -265,6 +277,160 @@ async fn bench_export(goods: usize) -> Result<()> {
         started.elapsed().as_millis(),
         before,
         proc_status_mib("VmHWM:").unwrap_or(0.0)
+    );
+    child.kill().await.ok();
+    Ok(())
+}
+
+/// The orders import: `orders` orders of 3 lines placed in a sandbox shop (its own process),
+/// imported into a fresh Склад Pro database.
+async fn bench_import(connection: Connection, orders: usize) -> Result<()> {
+    use futures::TryStreamExt;
+    use skladsync_engine::settings::{PaymentTypeMapping, Server, SpecialGoods};
+    use skladsync_engine::{Journal, MemorySecretStore, Reporter, SecretStore, Task};
+    let backend = connection.backend_name();
+    let dir = tempfile::tempdir()?;
+    let wh = seed(
+        &connection,
+        &SeedOptions {
+            goods: 300,
+            objects: 2,
+            partners: 10,
+            ..Default::default()
+        },
+    )
+    .await?;
+    let group = wh.create_goods_group("Служебни", None).await?;
+    let mut special = Vec::new();
+    for (code, name) in [
+        ("SVC-D", "Доставка"),
+        ("SVC-R", "Търговска отстъпка"),
+        ("SVC-F", "Такса"),
+    ] {
+        let data = skladsync_warehouse::GoodData {
+            code: code.into(),
+            name: name.into(),
+            barcodes: [code.into(), String::new(), String::new()],
+            catalogs: Default::default(),
+            measure: "бр.".into(),
+            price_group: PriceGroup::RETAIL,
+            price: rust_decimal::Decimal::ZERO,
+            vat_group_id: 1,
+            group_id: group.id,
+        };
+        special.push(wh.save_good(None, &data).await?);
+    }
+    let (mut child, port) = start_sandbox(0).await?;
+    let objects = wh.locations().await?;
+    let mut server = Server::new(
+        "bench",
+        "Bench",
+        format!("http://127.0.0.1:{port}"),
+        connection,
+    );
+    server.export.object = objects.first().map(|o| o.id);
+    server.export.goods_groups = wh
+        .goods_groups()
+        .await?
+        .into_iter()
+        .filter(|g| g.depth() == 1 && g.id != group.id)
+        .map(|g| g.id)
+        .collect();
+    server.import.object = objects.first().map(|o| o.id);
+    server.import.active_user = wh.users().await?.first().map(|u| u.id);
+    server.import.special_goods = SpecialGoods {
+        delivery: Some(special[0]),
+        discount: Some(special[1]),
+        fee: Some(special[2]),
+    };
+    let secrets = MemorySecretStore::default();
+    secrets.set(&server.shop.api_key, cloudcart_sandbox::DEFAULT_API_KEY)?;
+    let shop = skladsync_engine::shop_client(&server, &secrets)?;
+    server.import.payment_types = shop
+        .payment_providers()
+        .try_collect::<Vec<_>>()
+        .await?
+        .into_iter()
+        .filter_map(|p| p.provider)
+        .map(|provider| PaymentTypeMapping {
+            payment_type: if provider.contains("cod") { 1 } else { 3 },
+            provider,
+        })
+        .collect();
+    let journal = Journal::open(&dir.path().join("journal.db")).await?;
+    skladsync_engine::export::run_export(
+        &wh,
+        &shop,
+        &journal,
+        &server,
+        &Reporter::silent(Task::Export),
+        false,
+    )
+    .await?;
+    // Goods with stock, topped up so that every order can be placed (the shop refuses to sell
+    // what it lacks).
+    let listed: Vec<skladsync_cloudcart::Variant> = shop
+        .variants(skladsync_cloudcart::VariantsQuery::default())
+        .try_collect()
+        .await?;
+    let mut variants = Vec::new();
+    for v in listed.into_iter().filter(|v| v.quantity.is_some()) {
+        let update = skladsync_cloudcart::VariantUpdate {
+            quantity: Some(rust_decimal::Decimal::from(100_000)),
+            ..Default::default()
+        };
+        shop.update_variant(&v.id, &update).await?;
+        variants.push(v);
+    }
+    let http = reqwest::Client::new();
+    for n in 0..orders {
+        let lines: Vec<serde_json::Value> = (0..3)
+            .map(|k| {
+                let v = &variants[(n * 3 + k * 7) % variants.len()];
+                serde_json::json!({"variant_id": v.id.as_str().parse::<u64>().unwrap_or(0), "quantity": 1 + k})
+            })
+            .collect();
+        let r = http
+            .post(format!("http://127.0.0.1:{port}/__sandbox/orders"))
+            .json(&serde_json::json!({"lines": lines, "payment_provider": if n % 2 == 0 { "cod" } else { "bank_transfer" }}))
+            .send()
+            .await?;
+        anyhow::ensure!(
+            r.status().is_success(),
+            "placing order {n}: {}",
+            r.text().await?
+        );
+    }
+    sandbox_requests(port, true).await?;
+    let started = Instant::now();
+    let summary = skladsync_engine::orders::run_import(
+        &wh,
+        &shop,
+        &journal,
+        &server,
+        &Reporter::silent(Task::OrderImport),
+        false,
+        None,
+    )
+    .await?;
+    let elapsed = started.elapsed();
+    let log = sandbox_requests(port, true).await?;
+    let documents = wh
+        .query(
+            "SELECT COUNT(*) FROM `nextacct` WHERE `NextAcct` >= 'OR' AND `NextAcct` < 'OS'",
+            &[],
+        )
+        .await?[0]
+        .int(0)
+        .unwrap_or(0);
+    println!(
+        "import of {orders} orders of 3 lines into {backend}: {} ms ({:.1} orders/s); {} requests ({} writes); created {}, problems {}; {documents} Order documents",
+        elapsed.as_millis(),
+        orders as f64 / elapsed.as_secs_f64(),
+        log.len(),
+        log.iter().filter(|(m, _)| m != "GET").count(),
+        summary.created,
+        summary.problems.len()
     );
     child.kill().await.ok();
     Ok(())
@@ -467,6 +633,16 @@ async fn main() -> Result<()> {
                 Connection::Sqlite { path } => println!("database: {}", path.display()),
                 Connection::MySql { url } => println!("database: {url}"),
                 _ => {}
+            }
+        }
+        Command::Bench {
+            what: Bench::Import { orders, url },
+        } => {
+            let dir = tempfile::tempdir()?;
+            bench_import(fresh_sqlite(&dir.path().join("import.db"))?, orders).await?;
+            match fresh_mysql(&url, "skladsync_bench_import").await {
+                Ok(mysql) => bench_import(mysql, orders).await?,
+                Err(e) => println!("import into MySQL: skipped ({e:#})"),
             }
         }
         Command::Bench {
