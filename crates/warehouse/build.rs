@@ -12,4 +12,17 @@ fn main() {
     if std::env::var_os("SKLADSYNC_TEST_MSSQL_URL").is_some_and(|v| !v.is_empty()) {
         println!("cargo::rustc-cfg=skladsync_mssql");
     }
+    // The Warehouse Open sample store is read from ../shared at test time; where it is absent
+    // (a clone without shared/), its tests are listed as ignored, naming what is missing.
+    println!("cargo::rerun-if-env-changed=SKLADSYNC_FIXTURES");
+    println!("cargo::rustc-check-cfg=cfg(skladsync_fixtures)");
+    let fixtures = std::env::var_os("SKLADSYNC_FIXTURES")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../../shared/fixtures/warehouse-open")
+        });
+    if fixtures.join("SampleStore_307.sqlite.sql").exists() {
+        println!("cargo::rustc-cfg=skladsync_fixtures");
+    }
 }

@@ -215,6 +215,10 @@ async fn check_sample_store(connection: &Connection) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(skladsync_fixtures),
+    ignore = "../shared/fixtures/warehouse-open/SampleStore_307.sqlite.sql is not present (set SKLADSYNC_FIXTURES)"
+)]
 async fn sample_store_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let Some(connection) = load_sqlite(&dir).await else {
@@ -224,7 +228,10 @@ async fn sample_store_on_sqlite() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(not(skladsync_mysql), ignore = "SKLADSYNC_TEST_MYSQL_URL is not set")]
+#[cfg_attr(
+    not(all(skladsync_mysql, skladsync_fixtures)),
+    ignore = "needs SKLADSYNC_TEST_MYSQL_URL and ../shared/fixtures/warehouse-open (or SKLADSYNC_FIXTURES)"
+)]
 async fn sample_store_on_mysql() {
     let Some((connection, db)) = load_mysql().await else {
         return;
