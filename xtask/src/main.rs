@@ -199,6 +199,14 @@ async fn bench_export(goods: usize) -> Result<()> {
             .await?;
     let first_time = started.elapsed();
     let log = sandbox_requests(port, true).await?;
+    if log.len()
+        >= cloudcart_sandbox::REQUEST_LOG_CAPACITY - cloudcart_sandbox::REQUEST_LOG_CAPACITY / 10
+    {
+        println!(
+            "(the sandbox keeps the newest {} requests: the counts below are of those only)",
+            cloudcart_sandbox::REQUEST_LOG_CAPACITY
+        );
+    }
     let writes = log.iter().filter(|(m, _)| m != "GET").count();
     let product_posts = log
         .iter()
@@ -253,7 +261,7 @@ async fn bench_export(goods: usize) -> Result<()> {
     let log = sandbox_requests(port, true).await?;
     let writes: Vec<_> = log.iter().filter(|(m, _)| m != "GET").collect();
     println!(
-        "export after one quantity change in {goods} goods: {} ms; {} write request(s) {:?}, {} listing pages; updated {}, unchanged {}",
+        "export after one quantity change in {goods} goods: {} ms; {} write request(s) {:?}, {} read request(s); updated {}, unchanged {}",
         second_time.as_millis(),
         writes.len(),
         writes,
