@@ -782,3 +782,76 @@ async fn stock_formula_euro_prices_and_export_switches_shape_what_the_shop_gets(
         "{problems:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rejected_product_and_a_duplicate_shop_barcode_are_reported_and_the_rest_goes_on() {
+    let f = fixture(8).await;
+    let goods = f.wh.goods(&[], PriceGroup::RETAIL).await.unwrap().goods;
+    let simple: Vec<&Good> = goods.iter().filter(|g| g.catalogs[0].is_none()).collect();
+    // The shop rejects the first product it is asked to make (422), once.
+    f.sandbox.state().set_fault(
+        cloudcart_sandbox::FaultRule::from(cloudcart_sandbox::Fault::ServerError {
+            status: 422,
+            times: 1,
+        })
+        .on_path("/api/v2/products")
+        .on_method("POST"),
+    );
+    let first = f.export(false).await;
+    assert_eq!(
+        first.created as usize,
+        goods.len() - 1,
+        "{:?}",
+        first.problems
+    );
+    assert_eq!(first.problems.len(), 1);
+    assert!(
+        first.problems[0].message.contains("422"),
+        "{:?}",
+        first.problems
+    );
+    // The next run makes the one the shop refused.
+    let second = f.export(false).await;
+    assert_eq!(second.created, 1, "{:?}", second.problems);
+
+    // Someone gives a second shop variant the barcode of one of ours: that key is reported and
+    // left alone, the rest is exported.
+    let shop = shop_client(&f.server, &f.secrets).unwrap();
+    let taken = simple[0].barcodes[0].clone().unwrap();
+    let other = f
+        .sandbox
+        .state()
+        .variants()
+        .into_iter()
+        .find(|v| v.barcode.as_deref() != Some(taken.as_str()))
+        .unwrap();
+    shop.update_variant(
+        &skladsync_cloudcart::Id::from(other.id),
+        &skladsync_cloudcart::VariantUpdate {
+            barcode: Some(taken.clone()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let fresh = Journal::open(&f._dir.path().join("journal-dup.db"))
+        .await
+        .unwrap();
+    let s = run_export(
+        &f.wh,
+        &shop,
+        &fresh,
+        &f.server,
+        &Reporter::silent(Task::Export),
+        true,
+    )
+    .await
+    .unwrap();
+    assert!(
+        s.problems
+            .iter()
+            .any(|p| p.item.contains(&taken) && p.message.contains("2 разновидности")),
+        "{:?}",
+        s.problems
+    );
+}
