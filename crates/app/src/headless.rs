@@ -158,6 +158,111 @@ fn list_servers_in(file: &SettingsFile) -> Result<()> {
     Ok(())
 }
 
+/// `skladsync queue …`: the orders waiting for a person.
+#[derive(clap::Subcommand)]
+pub enum QueueAction {
+    /// The orders in the exception queue, with every reason and its fix.
+    List,
+    /// Import a queued order again (all of them without --order), after the cause was fixed.
+    Retry {
+        #[arg(long)]
+        order: Option<String>,
+    },
+    /// Take an order off the queue without importing it (handled in Склад Pro).
+    Dismiss {
+        #[arg(long)]
+        order: String,
+    },
+}
+
+fn find_server(file: &SettingsFile, wanted: &str) -> Result<skladsync_engine::Server> {
+    let all = file.load()?;
+    all.servers
+        .into_iter()
+        .find(|s| s.id == wanted || s.name == wanted)
+        .with_context(|| {
+            format!(
+                "no server „{wanted}“ in {}; `skladsync server list` lists them",
+                file.path().display()
+            )
+        })
+}
+
+pub async fn queue(
+    action: QueueAction,
+    server: &str,
+    settings: Option<PathBuf>,
+    data_dir: PathBuf,
+) -> Result<i32> {
+    use skladsync_engine::orders;
+    let file = settings_file(settings)?;
+    let server = find_server(&file, server)?;
+    let journal = Journal::open(&data_dir.join("journal.db")).await?;
+    let secrets = EnvSecretStore;
+    match action {
+        QueueAction::List => {
+            let queued = orders::exception_queue(&journal, &server).await?;
+            if queued.is_empty() {
+                eprintln!("Няма поръчки за ръчна намеса.");
+            }
+            for q in queued {
+                println!("{}	{:?}	опити {}", q.order_id, q.kind, q.attempts);
+                for r in &q.reasons {
+                    println!("  • {r}");
+                }
+            }
+            Ok(0)
+        }
+        QueueAction::Dismiss { order } => {
+            let host = orders::shop_host(&shop_client(&server, &secrets)?);
+            if orders::dismiss_queued(&journal, &host, &order).await? {
+                println!("{order}: махната от опашката");
+                Ok(0)
+            } else {
+                bail!("order {order} is not in the queue")
+            }
+        }
+        QueueAction::Retry { order } => {
+            let wh = open_warehouse(&server, &secrets).await?;
+            let shop = shop_client(&server, &secrets)?;
+            let (tx, mut rx) = mpsc::unbounded_channel();
+            let reporter = Reporter::new(Task::OrderImport, tx);
+            let printer = tokio::spawn(async move {
+                while let Some(e) = rx.recv().await {
+                    print_event(&e, false);
+                }
+            });
+            let result = match order {
+                Some(id) => {
+                    orders::retry_queued(&wh, &shop, &journal, &server, &id, &reporter, false).await
+                }
+                None => {
+                    orders::retry_all_queued(&wh, &shop, &journal, &server, &reporter, false).await
+                }
+            };
+            let code = match &result {
+                Ok(s) => {
+                    reporter.send(Event::Finished {
+                        task: Task::OrderImport,
+                        summary: s.clone(),
+                    });
+                    if s.problems.is_empty() { 0 } else { 2 }
+                }
+                Err(e) => {
+                    reporter.send(Event::Failed {
+                        task: Task::OrderImport,
+                        message: e.to_string(),
+                    });
+                    1
+                }
+            };
+            drop(reporter);
+            let _ = printer.await;
+            Ok(code)
+        }
+    }
+}
+
 /// Progress goes to stderr, the result (the summary, or the failure) to stdout.
 fn print_event(e: &Event, json: bool) {
     let result = matches!(e, Event::Finished { .. } | Event::Failed { .. });

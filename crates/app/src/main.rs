@@ -104,6 +104,17 @@ enum Cmd {
         #[arg(long, global = true)]
         settings: Option<PathBuf>,
     },
+    /// The orders waiting for a person: list, retry, dismiss.
+    Queue {
+        #[command(subcommand)]
+        action: headless::QueueAction,
+        /// The server's name or id.
+        #[arg(long, global = true)]
+        server: Option<String>,
+        /// The settings file (default: the OS configuration directory).
+        #[arg(long, global = true)]
+        settings: Option<PathBuf>,
+    },
     /// List the configured servers (the same as `server list`).
     Servers {
         #[arg(long)]
@@ -189,6 +200,19 @@ fn main() -> Result<()> {
             std::process::exit(code);
         }
         Some(Cmd::Server { action, settings }) => headless::server(action, settings)?,
+        Some(Cmd::Queue {
+            action,
+            server,
+            settings,
+        }) => {
+            let code = rt.block_on(headless::queue(
+                action,
+                &server.unwrap_or_default(),
+                settings,
+                data,
+            ))?;
+            std::process::exit(code);
+        }
         Some(Cmd::Servers { settings }) => headless::list_servers(settings)?,
         None if cli.demo || cli.reset => {
             let demo = rt.block_on(demo::start(&data, cli.reset))?;

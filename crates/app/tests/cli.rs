@@ -150,3 +150,139 @@ async fn servers_are_added_run_and_removed_from_the_command_line() {
     let (_, list, _) = skladsync(dir.path(), &["server", "list", "--settings", &s], &[]);
     assert!(!list.contains("Магазин"), "{list}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_orders_queue_is_listed_and_retried_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("wh.db");
+    let wh = Warehouse::create_blank(
+        &Connection::Sqlite { path: db.clone() },
+        &BlankDatabase::default(),
+    )
+    .await
+    .unwrap();
+    wh.seed(&SeedOptions {
+        goods: 10,
+        objects: 1,
+        partners: 2,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let settings = dir.path().join("settings.json");
+    let s = settings.display().to_string();
+    let (code, id, err) = skladsync(
+        dir.path(),
+        &[
+            "server",
+            "add",
+            "--settings",
+            &s,
+            "--name",
+            "M",
+            "--shop-url",
+            &sandbox.base_url(),
+            "--sqlite",
+            &db.display().to_string(),
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    let id = id.trim().to_owned();
+    let var = err
+        .split_whitespace()
+        .find(|w| w.starts_with("SKLADSYNC_SECRET_"))
+        .unwrap()
+        .to_owned();
+    let env = [(var, sandbox.api_key().to_owned())];
+    let object = wh.locations().await.unwrap()[0].id;
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&settings).unwrap()).unwrap();
+    json["servers"][0]["export"]["object"] = serde_json::json!(object);
+    json["servers"][0]["import"]["object"] = serde_json::json!(object);
+    json["servers"][0]["import"]["special_goods"] =
+        serde_json::json!({"delivery": 2, "discount": 2, "fee": 2});
+    std::fs::write(&settings, json.to_string()).unwrap();
+    let (code, out, err) = skladsync(
+        dir.path(),
+        &["run", "--task", "export", "--server", "M", "--settings", &s],
+        &env,
+    );
+    assert_eq!(code, 0, "{out}{err}");
+
+    // A shopper's order paid by a method that is not mapped to a payment type: it waits.
+    let v = sandbox
+        .state()
+        .variants()
+        .into_iter()
+        .find(|v| v.quantity.unwrap_or(0.0) >= 1.0)
+        .unwrap();
+    let order = sandbox
+        .state()
+        .place_order(cloudcart_sandbox::PlaceOrder {
+            lines: vec![cloudcart_sandbox::PlaceOrderLine {
+                variant_id: v.id,
+                quantity: 1.0,
+            }],
+            payment_provider: Some("cod".into()),
+            ..Default::default()
+        })
+        .unwrap()
+        .to_string();
+    let (code, out, err) = skladsync(
+        dir.path(),
+        &["run", "--task", "import", "--server", "M", "--settings", &s],
+        &env,
+    );
+    assert_eq!(code, 2, "done with problems: {out}{err}");
+    let (code, out, _) = skladsync(
+        dir.path(),
+        &["queue", "list", "--server", &id, "--settings", &s],
+        &env,
+    );
+    assert_eq!(code, 0);
+    assert!(out.starts_with(&order) && out.contains("cod"), "{out}");
+    assert!(
+        wh.find_documents_by_reference(&format!("CC#{order}"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Mapped, retried: the order is written once and leaves the queue.
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&settings).unwrap()).unwrap();
+    json["servers"][0]["import"]["payment_types"] =
+        serde_json::json!([{"provider": "cod", "payment_type": 1}]);
+    std::fs::write(&settings, json.to_string()).unwrap();
+    let (code, out, err) = skladsync(
+        dir.path(),
+        &[
+            "queue",
+            "retry",
+            "--order",
+            &order,
+            "--server",
+            "M",
+            "--settings",
+            &s,
+        ],
+        &env,
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("създадени 1"), "{out}");
+    assert_eq!(
+        wh.find_documents_by_reference(&format!("CC#{order}"))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let (_, out, _) = skladsync(
+        dir.path(),
+        &["queue", "list", "--server", "M", "--settings", &s],
+        &env,
+    );
+    assert!(out.trim().is_empty(), "{out}");
+}
