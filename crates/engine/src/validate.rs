@@ -31,6 +31,13 @@ pub fn is_fiscal_device(s: &str) -> bool {
         && b[2..].iter().all(u8::is_ascii_digit)
 }
 
+/// `^[0-9A-Z]{4}$`: the operator part of a УНП.
+pub fn is_operator_code(s: &str) -> bool {
+    s.len() == 4
+        && s.bytes()
+            .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+}
+
 /// Whether the database is a SUPTO edition: from the version when it says, else the user's
 /// statement, else the УНП records found in it.
 pub async fn is_supto(wh: &Warehouse, server: &Server) -> Result<bool, EngineError> {
@@ -184,6 +191,20 @@ pub async fn validate(
                 ),
                 _ => {}
             }
+            const OPERATOR: &str = "Код на оператор (УНП)";
+            match i.operator_code.as_deref().filter(|c| !c.is_empty()) {
+                None if facts.supto => out.add(
+                    g,
+                    OPERATOR,
+                    "задължителен е в СУПТО: четири цифри или латински главни букви",
+                ),
+                Some(c) if facts.supto && !is_operator_code(c) => out.add(
+                    g,
+                    OPERATOR,
+                    format!("„{c}“ не е от четири цифри или латински главни букви (напр. 0001)"),
+                ),
+                _ => {}
+            }
             let types = wh.payment_types().await?;
             for m in i
                 .payment_types
@@ -208,5 +229,7 @@ mod tests {
         assert!(super::is_fiscal_device("DT000600"));
         assert!(!super::is_fiscal_device("DT00060"));
         assert!(!super::is_fiscal_device("dt000600"));
+        assert!(super::is_operator_code("0001") && super::is_operator_code("OP01"));
+        assert!(!super::is_operator_code("op01") && !super::is_operator_code("00001"));
     }
 }

@@ -476,3 +476,96 @@ fn start_modes_wait_as_configured() {
     let daily = wait_before(StartMode::AtTime { hour: 3, minute: 0 }).unwrap();
     assert!(daily <= Duration::from_secs(24 * 3600) && daily > Duration::ZERO);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn supto_settings_are_required_on_a_supto_database_and_refused_on_a_normal_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let supto_conn = Connection::Sqlite {
+        path: dir.path().join("supto.db"),
+    };
+    let supto = Warehouse::create_blank(
+        &supto_conn,
+        &BlankDatabase {
+            version: "3.07.100".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    supto
+        .seed(&SeedOptions {
+            goods: 2,
+            objects: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let mut server = Server::new("s", "СУПТО", "http://127.0.0.1:1", supto_conn);
+    server.import.object = Some(supto.locations().await.unwrap()[0].id);
+    let fields = |problems: Vec<skladsync_engine::validate::FieldProblem>| -> Vec<String> {
+        problems.into_iter().map(|p| p.field).collect()
+    };
+    let missing = fields(
+        skladsync_engine::validate::validate(&supto, &server, Task::OrderImport)
+            .await
+            .unwrap(),
+    );
+    for f in [
+        "Сериен номер на касов апарат",
+        "Код на оператор (УНП)",
+        "Активен потребител в Склад Pro",
+    ] {
+        assert!(
+            missing.iter().any(|m| m.ends_with(f)),
+            "{f} missing: {missing:?}"
+        );
+    }
+    server.import.fiscal_device = Some("DT000600".into());
+    server.import.operator_code = Some("0001".into());
+    server.import.active_user = Some(supto.users().await.unwrap()[0].id);
+    let ok = skladsync_engine::validate::validate(&supto, &server, Task::OrderImport)
+        .await
+        .unwrap();
+    assert!(ok.is_empty(), "{ok:?}");
+    server.import.operator_code = Some("op1".into());
+    let bad = fields(
+        skladsync_engine::validate::validate(&supto, &server, Task::OrderImport)
+            .await
+            .unwrap(),
+    );
+    assert!(
+        bad.iter().any(|m| m.ends_with("Код на оператор (УНП)")),
+        "{bad:?}"
+    );
+
+    // The same device setting on a normal 3.07.056 database is refused.
+    let normal_conn = Connection::Sqlite {
+        path: dir.path().join("normal.db"),
+    };
+    let normal = Warehouse::create_blank(
+        &normal_conn,
+        &BlankDatabase {
+            version: "3.07.056".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    normal
+        .seed(&SeedOptions {
+            goods: 2,
+            objects: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    server.warehouse.connection = normal_conn;
+    server.import.object = Some(normal.locations().await.unwrap()[0].id);
+    server.import.active_user = None;
+    server.import.operator_code = None;
+    let refused = skladsync_engine::validate::validate(&normal, &server, Task::OrderImport)
+        .await
+        .unwrap();
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert!(refused[0].message.contains("само за СУПТО"), "{refused:?}");
+}
