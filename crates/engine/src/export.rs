@@ -410,6 +410,53 @@ impl Run<'_> {
         Ok(())
     }
 
+    /// Give a shop variant the good's new compare key (and its quantity and price).
+    async fn rekey(
+        &mut self,
+        plan: &VariantPlan,
+        shop: &Variant,
+        want: Desired,
+    ) -> Result<(), EngineError> {
+        let export = &self.server.export;
+        let update = VariantUpdate {
+            quantity: export.export_quantities.then_some(want.quantity),
+            price: export.export_prices.then_some(want.price),
+            sku: plan.sku.clone(),
+            barcode: plan.barcode.clone(),
+        };
+        if self.dry_run {
+            self.summary.updated += 1;
+            self.reporter.item(
+                Level::Info,
+                ItemProblem {
+                    item: format!("магазин: разновидност {}", shop.id),
+                    message: format!("ще получи новия код за сравнение {}", plan.key),
+                },
+            );
+            return Ok(());
+        }
+        match self.shop.update_variant(&shop.id, &update).await {
+            Ok(_) => {
+                self.summary.updated += 1;
+                let pushed = Pushed {
+                    good_id: plan.good_id,
+                    product_id: shop
+                        .product_id
+                        .as_ref()
+                        .map(|i| i.to_string())
+                        .unwrap_or_default(),
+                    variant_id: shop.id.to_string(),
+                    key: plan.key.clone(),
+                    quantity: update.quantity,
+                    price: update.price,
+                };
+                self.journal.record_push(&self.server.id, &pushed).await?;
+            }
+            Err(e) => self.shop_failed(format!("good {} ({})", plan.good_id, plan.key), e)?,
+        }
+        Ok(())
+    }
+
     /// The shop category for a goods group, made along its parents as needed.
     async fn category(
         &mut self,
@@ -712,7 +759,22 @@ pub async fn run_export(
                     run.update(v, shop_variant, want, pushed.get(&v.good_id))
                         .await?;
                 }
-                None => missing.push(v.clone()),
+                None => {
+                    // The good's key changed in Склад Pro: the variant made for it is given the
+                    // new key, not made a second time.
+                    let earlier = pushed
+                        .get(&v.good_id)
+                        .and_then(|p| shop_by_id.get(&p.variant_id));
+                    match earlier {
+                        Some(shop_variant) => {
+                            if product_in_shop.is_none() {
+                                product_in_shop = shop_variant.product_id.clone();
+                            }
+                            run.rekey(v, shop_variant, want).await?;
+                        }
+                        None => missing.push(v.clone()),
+                    }
+                }
             }
             done += 1;
             reporter.progress(done, total);

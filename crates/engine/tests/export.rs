@@ -855,3 +855,51 @@ async fn a_rejected_product_and_a_duplicate_shop_barcode_are_reported_and_the_re
         s.problems
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_barcode_in_the_warehouse_moves_to_the_same_shop_variant() {
+    let f = fixture(6).await;
+    f.export(false).await;
+    let goods = f.wh.goods(&[], PriceGroup::RETAIL).await.unwrap().goods;
+    let g = goods.iter().find(|g| g.catalogs[0].is_none()).unwrap();
+    let before = f
+        .sandbox
+        .state()
+        .variants()
+        .into_iter()
+        .find(|v| v.barcode == g.barcodes[0])
+        .unwrap();
+    let data = GoodData {
+        code: g.code.clone(),
+        name: g.name.clone(),
+        barcodes: [
+            "3809876543210".into(),
+            g.barcodes[1].clone().unwrap_or_default(),
+            String::new(),
+        ],
+        catalogs: g.catalogs.clone().map(|c| c.unwrap_or_default()),
+        measure: g.measure.clone(),
+        price_group: PriceGroup::RETAIL,
+        price: g.price,
+        vat_group_id: g.vat_group_id,
+        group_id: g.group_id,
+    };
+    f.wh.save_good(Some(g.id), &data).await.unwrap();
+    let products = f.sandbox.state().products().len();
+    f.sandbox.state().clear_request_log();
+    let s = f.export(false).await;
+    assert_eq!((s.created, s.updated), (0, 1), "{:?}", s.problems);
+    assert_eq!(
+        f.sandbox.state().products().len(),
+        products,
+        "no second product"
+    );
+    let after = f.sandbox.state().variant(before.id).unwrap();
+    assert_eq!(after.barcode.as_deref(), Some("3809876543210"));
+    assert_eq!(f.writes().len(), 1, "{:?}", f.writes());
+    // And the run after that is quiet again.
+    f.sandbox.state().clear_request_log();
+    let quiet = f.export(false).await;
+    assert_eq!((quiet.created, quiet.updated), (0, 0));
+    assert!(f.writes().is_empty());
+}
