@@ -156,6 +156,7 @@ impl Sandbox {
         }
         st.store.ensure_reference_data(now);
         st.store.fix_counters();
+        st.store.reindex();
 
         let http = reqwest::Client::builder()
             .no_proxy()

@@ -418,6 +418,11 @@ pub struct StoreData {
     pub products: BTreeMap<u64, Product>,
     #[serde(with = "as_vec")]
     pub variants: BTreeMap<u64, Variant>,
+    /// Product id → its variants' ids, kept by [`StoreData::insert_variant`],
+    /// [`StoreData::remove_variant`], [`StoreData::remove_variants_of`] and rebuilt by
+    /// [`StoreData::reindex`]; a product's variants are then found without scanning them all.
+    #[serde(skip)]
+    variants_by_product: BTreeMap<u64, std::collections::BTreeSet<u64>>,
     #[serde(with = "as_vec")]
     pub variant_parameters: BTreeMap<u64, VariantParameter>,
     #[serde(with = "as_vec")]
@@ -560,10 +565,56 @@ impl StoreData {
 
     /// Variants of a product, by id.
     pub fn variants_of(&self, product_id: u64) -> Vec<&Variant> {
-        self.variants
-            .values()
-            .filter(|v| v.item_id == product_id)
-            .collect()
+        self.variants_by_product
+            .get(&product_id)
+            .map(|ids| ids.iter().filter_map(|id| self.variants.get(id)).collect())
+            .unwrap_or_default()
+    }
+
+    /// Store a variant (new or changed), keeping the product index.
+    pub fn insert_variant(&mut self, v: Variant) {
+        if let Some(old) = self.variants.get(&v.id)
+            && old.item_id != v.item_id
+            && let Some(ids) = self.variants_by_product.get_mut(&old.item_id)
+        {
+            ids.remove(&v.id);
+        }
+        self.variants_by_product
+            .entry(v.item_id)
+            .or_default()
+            .insert(v.id);
+        self.variants.insert(v.id, v);
+    }
+
+    /// Remove a variant, keeping the product index.
+    pub fn remove_variant(&mut self, id: u64) -> Option<Variant> {
+        let v = self.variants.remove(&id)?;
+        if let Some(ids) = self.variants_by_product.get_mut(&v.item_id) {
+            ids.remove(&id);
+        }
+        Some(v)
+    }
+
+    /// Remove every variant of a product.
+    pub fn remove_variants_of(&mut self, product_id: u64) {
+        for id in self
+            .variants_by_product
+            .remove(&product_id)
+            .unwrap_or_default()
+        {
+            self.variants.remove(&id);
+        }
+    }
+
+    /// Rebuild the product index from the variants (after seeding or loading).
+    pub fn reindex(&mut self) {
+        self.variants_by_product.clear();
+        for v in self.variants.values() {
+            self.variants_by_product
+                .entry(v.item_id)
+                .or_default()
+                .insert(v.id);
+        }
     }
 
     /// Recomputes a product's `default_variant_id` (the cheapest variant),

@@ -582,29 +582,26 @@ pub(crate) fn generate(
                 1..=5 => Some(0.0),
                 _ => Some(rng.random_range(1..120) as f64),
             };
-            store.variants.insert(
-                vid,
-                Variant {
-                    id: vid,
-                    item_id: id,
-                    sku: if rng.random_range(0..30) == 0 {
-                        None
-                    } else {
-                        Some(format!("{}-{id:05}{suffix}", tpl.sku))
-                    },
-                    barcode: if rng.random_range(0..10) == 0 {
-                        None
-                    } else {
-                        Some(ean13(barcode_seq))
-                    },
-                    price: base_price + bump,
-                    delivery_price: None,
-                    quantity,
-                    weight: Some(tpl.grams),
-                    minimum: 1,
-                    option_ids: opts,
+            store.insert_variant(Variant {
+                id: vid,
+                item_id: id,
+                sku: if rng.random_range(0..30) == 0 {
+                    None
+                } else {
+                    Some(format!("{}-{id:05}{suffix}", tpl.sku))
                 },
-            );
+                barcode: if rng.random_range(0..10) == 0 {
+                    None
+                } else {
+                    Some(ean13(barcode_seq))
+                },
+                price: base_price + bump,
+                delivery_price: None,
+                quantity,
+                weight: Some(tpl.grams),
+                minimum: 1,
+                option_ids: opts,
+            });
         }
         let modified = store.products[&id].date_modified;
         store.recompute_product(id, modified);

@@ -377,7 +377,7 @@ pub(crate) fn delete(st: &mut State, ctx: &Ctx, kind: Kind, id: &str) -> ApiResu
             shop::fire(st, now, "product.deleted", payload);
         }
         Kind::Variants => {
-            let item = st.store.variants.remove(&n).map(|v| v.item_id);
+            let item = st.store.remove_variant(n).map(|v| v.item_id);
             if let Some(item) = item {
                 st.store.recompute_product(item, now);
             }
@@ -613,7 +613,7 @@ fn update_product(st: &mut State, ctx: &Ctx, id: u64, input: &Input) -> ApiResul
     st.store.products.insert(id, p);
     if params_changed {
         // Changing parameterN deletes every variant of the product.
-        st.store.variants.retain(|_, v| v.item_id != id);
+        st.store.remove_variants_of(id);
         st.store.recompute_product(id, ctx.now);
     }
     if st.product_webhooks_on_api_writes {
@@ -718,7 +718,7 @@ fn create_variant(st: &mut State, ctx: &Ctx, input: &Input) -> ApiResult<u64> {
     apply_variant_attrs(&mut v, &input.attrs)?;
     let id = st.store.next_id("variants");
     v.id = id;
-    st.store.variants.insert(id, v);
+    st.store.insert_variant(v);
     st.store.recompute_product(pid, ctx.now);
     if st.product_webhooks_on_api_writes {
         fire_product(st, ctx, "product.updated", pid);
@@ -735,7 +735,7 @@ fn update_variant(st: &mut State, ctx: &Ctx, id: u64, input: &Input) -> ApiResul
         .ok_or_else(ApiError::not_found)?;
     apply_variant_attrs(&mut v, &input.attrs)?;
     let pid = v.item_id;
-    st.store.variants.insert(id, v);
+    st.store.insert_variant(v);
     st.store.recompute_product(pid, ctx.now);
     if st.product_webhooks_on_api_writes {
         fire_product(st, ctx, "product.updated", pid);
