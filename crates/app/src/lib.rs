@@ -47,9 +47,13 @@ pub fn has_display() -> bool {
 
 /// Open the window and return when it is closed.
 pub fn open_window(init: ui::AppInit) -> Result<()> {
+    let lang = init
+        .lang
+        .or_else(|| ui::remembered_lang(&init.settings))
+        .unwrap_or_default();
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
-            .with_title(init.lang.texts().app_title)
+            .with_title(lang.texts().app_title)
             .with_inner_size([1200.0, 800.0])
             .with_min_inner_size([800.0, 500.0]),
         ..Default::default()

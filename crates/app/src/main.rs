@@ -28,9 +28,9 @@ struct Cli {
     /// Do not open the window (with --demo: print the demo's summary only).
     #[arg(long)]
     no_window: bool,
-    /// The window's language.
-    #[arg(long, value_enum, default_value = "bg")]
-    lang: LangArg,
+    /// The window's language (default: the one chosen last time, else Bulgarian).
+    #[arg(long, value_enum)]
+    lang: Option<LangArg>,
     /// Where the program keeps its data (default: the OS data directory).
     #[arg(long, env = "SKLADSYNC_DATA_DIR", global = true)]
     data_dir: Option<PathBuf>,
@@ -167,10 +167,10 @@ fn main() -> Result<()> {
     let cli = Cli::parse();
     let data = data_dir(cli.data_dir.clone())?;
     let rt = runtime()?;
-    let lang = match cli.lang {
+    let lang = cli.lang.map(|l| match l {
         LangArg::Bg => Lang::Bg,
         LangArg::En => Lang::En,
-    };
+    });
     match cli.command {
         Some(Cmd::Run {
             task,

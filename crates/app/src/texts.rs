@@ -119,7 +119,13 @@ texts! {
     payment_types: "Типове плащане (начин на плащане в магазина ➡ тип плащане в Склад Pro)", "Payment types (shop payment method ➡ Warehouse Pro payment type)";
     suggest: "Попълни предложение", "Fill in a suggestion";
     suggest_hint: "Предложението се записва веднага; проверете го.", "The suggestion is saved at once; check it.";
-    special_goods: "Служебни стоки (номер на стока в Склад Pro)", "Special goods (good number in Warehouse Pro)";
+    special_goods: "Служебни стоки", "Special goods";
+    goods_search_hint: "Търсене по код, име или баркод", "Search by code, name or barcode";
+    goods_loading: "Стоките се зареждат…", "Loading the goods…";
+    goods_no_match: "Няма намерени стоки", "No goods found";
+    goods_more: "Показани са първите 50 – уточнете търсенето", "Showing the first 50 – narrow the search";
+    goods_not_found: "стоката липсва в Склад Pro", "the good is missing in Warehouse Pro";
+    clear: "Изчисти", "Clear";
     delivery: "Доставка", "Delivery";
     discount: "Търговска отстъпка", "Discount";
     fee: "Такса", "Fee";
@@ -145,6 +151,9 @@ texts! {
     add: "Добави", "Add";
     remove: "Премахни", "Remove";
     shop_class: "ДДС клас", "VAT class";
+    shop_class_hint: "напр. standard", "e.g. standard";
+    vat_group: "ДДС група", "VAT group";
+    add_vat_class: "Добави ДДС клас", "Add a VAT class";
     start: "Старт", "Start";
     stop: "Стоп", "Stop";
     dry_run: "Пробно (без запис)", "Trial (write nothing)";

@@ -8,7 +8,7 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use skladsync::demo;
-use skladsync::texts::BG;
+use skladsync::texts::{BG, Lang};
 use skladsync::ui::{App, AppInit, Probe, Tab};
 use skladsync_engine::correspondence::MatchStatus;
 use skladsync_engine::settings::{Server, Settings, SettingsFile};
@@ -303,6 +303,11 @@ fn supto_settings_hidden_for_an_older_warehouse_and_shown_for_3_07_100() {
     h.run_steps(3);
     h.get_by_label(BG.active_user);
     h.get_by_label(BG.fiscal_device);
+    wait(&mut h, "the SUPTO warehouse's goods", 20, |a| {
+        a.views
+            .get("supto")
+            .is_some_and(|v| matches!(v.goods, Probe::Ok(_)))
+    });
     h.snapshot("import_tab_supto");
 }
 
@@ -475,6 +480,43 @@ fn english_is_one_click_away() {
 }
 
 #[test]
+fn the_language_choice_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = skladsync::runtime().unwrap();
+    let file = SettingsFile::at(dir.path().join("settings.json"));
+    let secrets: Arc<dyn SecretStore> = Arc::new(MemorySecretStore::default());
+    let mut h = harness(plain_app(&rt, &file, secrets.clone()));
+    h.run_steps(2);
+    h.get_by_label("Нов");
+    h.get_by_label("EN").click();
+    h.run_steps(2);
+    h.get_by_label("New");
+    drop(h);
+    assert!(
+        !file.path().exists()
+            || !std::fs::read_to_string(file.path())
+                .unwrap()
+                .contains("\"lang\""),
+        "the language is the window's, not the engine's settings"
+    );
+
+    // A new window from the same directory opens in English…
+    let mut h = harness(plain_app(&rt, &file, secrets.clone()));
+    h.run_steps(2);
+    assert_eq!(h.state().lang, Lang::En);
+    h.get_by_label("New");
+    assert!(h.query_by_label("Нов").is_none());
+
+    // …and back to Bulgarian the same way.
+    h.get_by_label("БГ").click();
+    h.run_steps(2);
+    drop(h);
+    let mut h = harness(plain_app(&rt, &file, secrets));
+    h.run_steps(2);
+    h.get_by_label("Нов");
+}
+
+#[test]
 fn demo_orders_queue_fixed_then_retried_and_the_guided_pull() {
     let f = demo_fixture();
     let id = f.demo.server.id.clone();
@@ -572,4 +614,95 @@ fn demo_orders_queue_fixed_then_retried_and_the_guided_pull() {
             .pull_products,
         "the setting turned itself off in the saved file"
     );
+}
+
+#[test]
+fn demo_special_goods_are_searched_and_picked_by_name() {
+    let f = demo_fixture();
+    let id = f.demo.server.id.clone();
+    let delivery = f.demo.server.import.special_goods.delivery.unwrap();
+    let mut h = harness(demo_app(&f));
+    h.run_steps(2);
+    h.get_by_label(BG.tab_import).click();
+    wait(&mut h, "the warehouse's goods", 30, |a| {
+        matches!(a.views.get(&id).unwrap().goods, Probe::Ok(_))
+    });
+
+    // The chosen goods show by name; Изчисти empties the first (Доставка).
+    h.get_by_label("✔ SVC-DELIVERY — Доставка");
+    h.get_all_by_label(BG.clear).next().unwrap().click();
+    h.run_steps(3);
+    let saved = f.demo.settings.load().unwrap();
+    assert_eq!(saved.servers[0].import.special_goods.delivery, None);
+    assert!(h.query_by_label("✔ SVC-DELIVERY — Доставка").is_none());
+
+    // Search „Доставка“ and pick it from the matches.
+    text_input(&h, BG.delivery).focus();
+    h.run_steps(2);
+    text_input(&h, BG.delivery).type_text("Доставка");
+    h.run_steps(3);
+    h.get_by_label("SVC-DELIVERY — Доставка").click();
+    h.run_steps(3);
+    let saved = f.demo.settings.load().unwrap();
+    assert_eq!(
+        saved.servers[0].import.special_goods.delivery,
+        Some(delivery)
+    );
+    h.get_by_label("✔ SVC-DELIVERY — Доставка");
+
+    // The code finds a good too, and a search without matches says so.
+    replace_text(&mut h, BG.fee, "SVC-FEE");
+    h.get_by_label("SVC-FEE — Такса");
+    replace_text(&mut h, BG.fee, "няма-такава-стока");
+    h.get_by_label(BG.goods_no_match);
+}
+
+#[test]
+fn demo_vat_classes_are_mapped_to_warehouse_vat_groups() {
+    let f = demo_fixture();
+    let id = f.demo.server.id.clone();
+    let mut h = harness(demo_app(&f));
+    h.run_steps(2);
+    wait(&mut h, "the warehouse's pick lists", 30, |a| {
+        matches!(a.views.get(&id).unwrap().warehouse, Probe::Ok(_))
+    });
+    let groups = match &h.state().views.get(&id).unwrap().warehouse {
+        Probe::Ok(w) => w.vat_groups.clone(),
+        _ => unreachable!(),
+    };
+    assert!(groups.len() >= 2, "the demo has VAT groups to choose from");
+    let second = &groups[1];
+    let second_text = format!("{} ({}%)", second.name, second.rate);
+
+    h.get_by_label(BG.tab_export).click();
+    h.run_steps(2);
+    let before = f.demo.settings.load().unwrap().servers[0]
+        .export
+        .vat_classes
+        .len();
+    h.get_by_label(BG.add_vat_class).click();
+    h.run_steps(3);
+    let row = before + 1;
+    let class_label = format!("{} {row}", BG.shop_class);
+    let group_label = format!("{} {row}", BG.vat_group);
+    text_input(&h, &class_label).focus();
+    h.run_steps(2);
+    text_input(&h, &class_label).type_text("reduced");
+    h.run_steps(3);
+    h.get_by_role_and_label(Role::ComboBox, &group_label)
+        .click();
+    h.run_steps(2);
+    h.get_by_label(&second_text).click();
+    h.run_steps(3);
+
+    let saved = f.demo.settings.load().unwrap();
+    let m = saved.servers[0].export.vat_classes.last().unwrap();
+    assert_eq!(m.shop_class, "reduced");
+    assert_eq!(m.vat_group, second.id);
+
+    // Премахни takes the row away.
+    h.get_all_by_label(BG.remove).last().unwrap().click();
+    h.run_steps(3);
+    let saved = f.demo.settings.load().unwrap();
+    assert_eq!(saved.servers[0].export.vat_classes.len(), before);
 }

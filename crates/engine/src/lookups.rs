@@ -203,6 +203,47 @@ pub async fn shop_info(
     })
 }
 
+/// One good of the warehouse, as a picker shows it (the special goods of the import).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GoodChoice {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    /// The non-empty barcodes.
+    pub barcodes: Vec<String>,
+}
+
+/// Every good of the server's Склад Pro database (deleted goods left out), for the window's
+/// searchable pickers.
+pub async fn goods_choices(
+    server: &Server,
+    secrets: &dyn SecretStore,
+) -> Result<Vec<GoodChoice>, LookupError> {
+    let wh = crate::connect::open_warehouse(server, secrets).await?;
+    read_goods_choices(&wh).await
+}
+
+/// The goods of an open warehouse as picker choices.
+pub async fn read_goods_choices(wh: &Warehouse) -> Result<Vec<GoodChoice>, LookupError> {
+    let read = wh.goods(&[], PriceGroup::RETAIL).await?;
+    Ok(read
+        .goods
+        .into_iter()
+        .map(|g| GoodChoice {
+            id: g.id,
+            code: g.code,
+            name: g.name,
+            barcodes: g
+                .barcodes
+                .into_iter()
+                .flatten()
+                .map(|b| b.trim().to_owned())
+                .filter(|b| !b.is_empty())
+                .collect(),
+        })
+        .collect())
+}
+
 /// Проверка съответствие на стоките, returning every row (for the window's table).
 pub async fn correspondence_rows(
     server: &Server,
@@ -294,6 +335,14 @@ mod tests {
                 version: "3.07.055".into()
             }
         );
+    }
+
+    #[tokio::test]
+    async fn goods_choices_of_a_blank_database() {
+        let secrets = MemorySecretStore::default();
+        let (_d, s) = blank("3.07.100").await;
+        let goods = goods_choices(&s, &secrets).await.unwrap();
+        assert!(goods.iter().all(|g| g.id > 1));
     }
 
     #[tokio::test]

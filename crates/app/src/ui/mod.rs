@@ -17,7 +17,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
 use skladsync_engine::correspondence::CorrespondenceRow;
-use skladsync_engine::lookups::{self, LookupError, ShopInfo, WarehouseInfo};
+use skladsync_engine::lookups::{self, GoodChoice, LookupError, ShopInfo, WarehouseInfo};
 use skladsync_engine::orders::QueuedOrder;
 use skladsync_engine::settings::{Server, Settings, SettingsFile};
 use skladsync_engine::{
@@ -77,6 +77,11 @@ pub struct LogLine {
 pub struct ServerView {
     pub shop: Probe<ShopInfo>,
     pub warehouse: Probe<WarehouseInfo>,
+    /// The warehouse's goods, for the pickers of the special goods (loaded once the warehouse
+    /// answers).
+    pub goods: Probe<Arc<Vec<GoodChoice>>>,
+    /// The search text of the special goods' pickers (Доставка, Търговска отстъпка, Такса).
+    pub goods_query: [String; 3],
     /// Per-item problems of the last run (and the running one).
     pub problems: Vec<(Task, Level, ItemProblem)>,
     pub history: Vec<RunRecord>,
@@ -105,6 +110,7 @@ enum Done {
     /// (server, probe generation, result)
     Shop(String, u64, Result<ShopInfo, LookupError>),
     Warehouse(String, u64, Result<WarehouseInfo, LookupError>),
+    Goods(String, u64, Result<Vec<GoodChoice>, LookupError>),
     Check(String, Result<Vec<CorrespondenceRow>, LookupError>),
     History(String, Result<Vec<RunRecord>, String>),
     PickedFile(String, PathBuf),
@@ -130,7 +136,50 @@ pub struct AppInit {
     pub runner: Option<TaskRunner>,
     /// The server selected at the start.
     pub select: Option<String>,
-    pub lang: Lang,
+    /// The window's language; `None`: the one chosen last time ([`remembered_lang`]), else
+    /// Bulgarian.
+    pub lang: Option<Lang>,
+}
+
+/// The window's own small state, kept between runs in [`window_state_path`] (not in the
+/// engine's settings file).
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+struct WindowState {
+    #[serde(default)]
+    lang: Option<Lang>,
+}
+
+/// Where the window keeps its own state: `window.json` beside the settings file.
+pub fn window_state_path(settings: &SettingsFile) -> PathBuf {
+    settings
+        .path()
+        .parent()
+        .map(|d| d.join("window.json"))
+        .unwrap_or_else(|| PathBuf::from("window.json"))
+}
+
+fn read_window_state(settings: &SettingsFile) -> WindowState {
+    std::fs::read(window_state_path(settings))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default()
+}
+
+/// The language chosen in the window last time, if any.
+pub fn remembered_lang(settings: &SettingsFile) -> Option<Lang> {
+    read_window_state(settings).lang
+}
+
+/// Keep the language for the next run.
+fn remember_lang(settings: &SettingsFile, lang: Lang) -> std::io::Result<()> {
+    let mut state = read_window_state(settings);
+    state.lang = Some(lang);
+    let path = window_state_path(settings);
+    if let Some(d) = path.parent() {
+        std::fs::create_dir_all(d)?;
+    }
+    let text = serde_json::to_vec_pretty(&state).map_err(std::io::Error::other)?;
+    std::fs::write(path, text)
 }
 
 type Waker = Arc<dyn Fn() + Send + Sync>;
@@ -195,6 +244,10 @@ impl App {
             .select
             .filter(|id| settings.servers.iter().any(|s| &s.id == id))
             .or_else(|| settings.servers.first().map(|s| s.id.clone()));
+        let lang = init
+            .lang
+            .or_else(|| remembered_lang(&init.settings))
+            .unwrap_or_default();
         let (done_tx, done_rx) = mpsc::channel();
         let mut app = App {
             rt: init.runtime,
@@ -206,7 +259,7 @@ impl App {
             secrets: init.secrets,
             secret_store: init.secret_store,
             journal: init.journal,
-            lang: init.lang,
+            lang,
             selected: None,
             tab: Tab::Connection,
             edit: None,
@@ -329,12 +382,28 @@ impl App {
         };
         let v = self.view(id);
         v.warehouse = Probe::Testing;
+        v.goods = Probe::NotTested;
         v.warehouse_generation += 1;
         let generation = v.warehouse_generation;
         let secrets = self.secrets.clone();
         self.spawn(async move {
             let r = lookups::warehouse_info(&server, &*secrets).await;
             Done::Warehouse(server.id, generation, r)
+        });
+    }
+
+    /// Read the warehouse's goods for the special goods' pickers.
+    pub fn load_goods(&mut self, id: &str) {
+        let Some(server) = self.server(id).cloned() else {
+            return;
+        };
+        let v = self.view(id);
+        v.goods = Probe::Testing;
+        let generation = v.warehouse_generation;
+        let secrets = self.secrets.clone();
+        self.spawn(async move {
+            let r = lookups::goods_choices(&server, &*secrets).await;
+            Done::Goods(server.id, generation, r)
         });
     }
 
@@ -505,6 +574,15 @@ impl App {
                         }
                     }
                 }
+                Done::Goods(id, generation, r) => {
+                    let v = self.view(&id);
+                    if generation == v.warehouse_generation {
+                        v.goods = match r {
+                            Ok(g) => Probe::Ok(Arc::new(g)),
+                            Err(e) => Probe::Failed(e),
+                        }
+                    }
+                }
                 Done::Check(id, r) => {
                     let c = &mut self.view(&id).check;
                     c.running = false;
@@ -671,9 +749,14 @@ impl App {
             ui.horizontal(|ui| {
                 ui.heading(t.app_title);
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    let before = self.lang;
                     ui.selectable_value(&mut self.lang, Lang::En, "EN");
                     ui.selectable_value(&mut self.lang, Lang::Bg, "БГ");
                     ui.label(t.language);
+                    if self.lang != before {
+                        // Not worth an error line: the choice still holds for this run.
+                        let _ = remember_lang(&self.file, self.lang);
+                    }
                 });
             });
             if self.secret_store.is_some() && self.secret_kind() == StoreKind::Session {

@@ -7,7 +7,7 @@ use skladsync_engine::settings::{
 use skladsync_warehouse::{Connection, DocumentKind};
 
 use super::widgets::{
-    check_row, opt_id_row, opt_text_row, pick_many, pick_one, start_mode_row, text_row,
+    check_row, good_picker_row, opt_text_row, pick_many, pick_one, start_mode_row, text_row,
 };
 use super::{App, Done, Probe};
 use crate::secret_store::StoreKind;
@@ -376,6 +376,12 @@ impl App {
         let payment_types = wh
             .as_ref()
             .map(|w| ids(&w.payment_types, |p| (p.id, p.name.clone())));
+        if wh.is_some() && matches!(v.goods, Probe::NotTested) {
+            self.load_goods(id);
+        }
+        let v = self.views.entry(id.to_owned()).or_default();
+        let goods_probe = v.goods.clone();
+        let mut queries = std::mem::take(&mut v.goods_query);
         egui::ScrollArea::vertical().show(ui, |ui| {
             let i = &mut s.import;
             egui::Grid::new("import-grid")
@@ -488,14 +494,36 @@ impl App {
 
             ui.add_space(8.0);
             ui.strong(t.special_goods);
+            match &goods_probe {
+                Probe::Testing => {
+                    ui.horizontal(|ui| {
+                        ui.spinner();
+                        ui.weak(t.goods_loading);
+                    });
+                }
+                Probe::Failed(e) => {
+                    ui.colored_label(
+                        ui.visuals().error_fg_color,
+                        format!("✖ {}", t.lookup_error(e)),
+                    );
+                }
+                Probe::NotTested => {
+                    ui.weak(t.pick_hint);
+                }
+                Probe::Ok(_) => {}
+            }
+            let goods = goods_probe.ok().map(|g| g.as_slice());
+            let sg = &mut i.special_goods;
+            let [q_delivery, q_discount, q_fee] = &mut queries;
             egui::Grid::new("special-grid")
                 .num_columns(2)
                 .show(ui, |ui| {
-                    opt_id_row(ui, t.delivery, &mut i.special_goods.delivery);
-                    opt_id_row(ui, t.discount, &mut i.special_goods.discount);
-                    opt_id_row(ui, t.fee, &mut i.special_goods.fee);
+                    good_picker_row(ui, t, t.delivery, &mut sg.delivery, q_delivery, goods);
+                    good_picker_row(ui, t, t.discount, &mut sg.discount, q_discount, goods);
+                    good_picker_row(ui, t, t.fee, &mut sg.fee, q_fee, goods);
                 });
         });
+        self.view(id).goods_query = queries;
         self.update_server(s);
     }
 
@@ -648,29 +676,44 @@ impl App {
 
             ui.add_space(8.0);
             ui.strong(t.vat_classes);
+            if vat_groups.is_none() {
+                ui.weak(t.pick_hint);
+            }
             let mut remove = None;
-            egui::Grid::new("vat-grid").num_columns(3).show(ui, |ui| {
+            egui::Grid::new("vat-grid").num_columns(5).show(ui, |ui| {
                 for (n, m) in e.vat_classes.iter_mut().enumerate() {
-                    ui.push_id(n, |ui| {
-                        let l = ui.label(t.shop_class);
-                        ui.add(egui::TextEdit::singleline(&mut m.shop_class).desired_width(120.0))
-                            .labelled_by(l.id);
-                    });
-                    ui.push_id(("g", n), |ui| {
-                        let mut g = Some(m.vat_group);
-                        egui::Grid::new("one").show(ui, |ui| {
-                            pick_one(
-                                ui,
-                                t,
-                                &format!("{} {}", t.vat_classes, n + 1),
-                                &mut g,
-                                vat_groups.as_deref(),
-                            );
-                        });
-                        if let Some(g) = g {
-                            m.vat_group = g;
+                    let class_label = format!("{} {}", t.shop_class, n + 1);
+                    let l = ui.label(&class_label);
+                    ui.add(
+                        egui::TextEdit::singleline(&mut m.shop_class)
+                            .hint_text(t.shop_class_hint)
+                            .desired_width(140.0),
+                    )
+                    .labelled_by(l.id);
+                    let group_label = format!("{} {}", t.vat_group, n + 1);
+                    let l = ui.label(&group_label);
+                    let current = vat_groups
+                        .as_deref()
+                        .and_then(|g| g.iter().find(|(id, _)| *id == m.vat_group))
+                        .map(|(_, name)| name.clone())
+                        .unwrap_or_else(|| format!("#{}", m.vat_group));
+                    match vat_groups.as_deref() {
+                        Some(groups) => {
+                            egui::ComboBox::from_id_salt(("vat-group", n))
+                                .selected_text(current)
+                                .width(220.0)
+                                .show_ui(ui, |ui| {
+                                    for (gid, name) in groups {
+                                        ui.selectable_value(&mut m.vat_group, *gid, name);
+                                    }
+                                })
+                                .response
+                                .labelled_by(l.id);
                         }
-                    });
+                        None => {
+                            ui.label(current).labelled_by(l.id);
+                        }
+                    }
                     if ui.button(t.remove).clicked() {
                         remove = Some(n);
                     }
@@ -680,7 +723,7 @@ impl App {
             if let Some(n) = remove {
                 e.vat_classes.remove(n);
             }
-            if ui.button(t.add).clicked() {
+            if ui.button(t.add_vat_class).clicked() {
                 e.vat_classes.push(VatClassMapping {
                     shop_class: String::new(),
                     vat_group: wh

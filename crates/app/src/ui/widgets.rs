@@ -1,6 +1,7 @@
 //! Small form widgets: one labelled row of a settings grid each, every input named for screen
 //! readers (and for the tests, which find widgets by their labels).
 
+use skladsync_engine::lookups::GoodChoice;
 use skladsync_engine::settings::StartMode;
 
 use crate::texts::Texts;
@@ -195,4 +196,147 @@ pub fn opt_id_row(ui: &mut egui::Ui, label: &str, value: &mut Option<i64>) {
         *value = (n > 0).then_some(n);
     }
     ui.end_row();
+}
+
+/// How many matches a goods picker lists at most.
+pub const GOODS_SHOWN: usize = 50;
+
+/// The goods whose code, name or a barcode contains `query` (any case), at most `limit` of
+/// them, and whether more matched.
+pub fn filter_goods<'a>(
+    goods: &'a [GoodChoice],
+    query: &str,
+    limit: usize,
+) -> (Vec<&'a GoodChoice>, bool) {
+    let q = query.trim().to_lowercase();
+    if q.is_empty() {
+        return (Vec::new(), false);
+    }
+    let mut hits = goods.iter().filter(|g| {
+        g.code.to_lowercase().contains(&q)
+            || g.name.to_lowercase().contains(&q)
+            || g.barcodes.iter().any(|b| b.to_lowercase().contains(&q))
+    });
+    let shown: Vec<_> = hits.by_ref().take(limit).collect();
+    let more = hits.next().is_some();
+    (shown, more)
+}
+
+/// A good as a picker lists it: its code and name.
+pub fn good_text(g: &GoodChoice) -> String {
+    if g.code.is_empty() {
+        g.name.clone()
+    } else {
+        format!("{} — {}", g.code, g.name)
+    }
+}
+
+/// Choose one good of the warehouse by searching its code, name or barcode; `None` goods: the
+/// list is not loaded, the good's number is typed.
+pub fn good_picker_row(
+    ui: &mut egui::Ui,
+    t: &Texts,
+    label: &str,
+    value: &mut Option<i64>,
+    query: &mut String,
+    goods: Option<&[GoodChoice]>,
+) {
+    let Some(goods) = goods else {
+        opt_id_row(ui, label, value);
+        return;
+    };
+    let l = ui.label(label);
+    ui.vertical(|ui| {
+        ui.horizontal(|ui| match *value {
+            None => {
+                ui.weak(t.none);
+            }
+            Some(id) => {
+                match goods.iter().find(|g| g.id == id) {
+                    Some(g) => ui.strong(format!("✔ {}", good_text(g))),
+                    None => ui.colored_label(
+                        ui.visuals().warn_fg_color,
+                        format!("#{id} ({})", t.goods_not_found),
+                    ),
+                };
+                if ui.small_button(t.clear).clicked() {
+                    *value = None;
+                }
+            }
+        });
+        ui.add(
+            egui::TextEdit::singleline(query)
+                .hint_text(t.goods_search_hint)
+                .desired_width(360.0),
+        )
+        .labelled_by(l.id);
+        if query.trim().is_empty() {
+            return;
+        }
+        let (hits, more) = filter_goods(goods, query, GOODS_SHOWN);
+        if hits.is_empty() {
+            ui.weak(t.goods_no_match);
+            return;
+        }
+        let mut picked = None;
+        egui::ScrollArea::vertical()
+            .id_salt(("goods", label))
+            .max_height(220.0)
+            .show(ui, |ui| {
+                for g in &hits {
+                    if ui
+                        .selectable_label(*value == Some(g.id), good_text(g))
+                        .clicked()
+                    {
+                        picked = Some(g.id);
+                    }
+                }
+            });
+        if more {
+            ui.weak(t.goods_more);
+        }
+        if let Some(id) = picked {
+            *value = Some(id);
+            query.clear();
+        }
+    });
+    ui.end_row();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn good(id: i64, code: &str, name: &str, barcode: &str) -> GoodChoice {
+        GoodChoice {
+            id,
+            code: code.into(),
+            name: name.into(),
+            barcodes: vec![barcode.into()],
+        }
+    }
+
+    #[test]
+    fn goods_filter_by_code_name_or_barcode_and_stop_at_the_limit() {
+        let goods: Vec<_> = (2..200)
+            .map(|i| {
+                good(
+                    i,
+                    &format!("G{i}"),
+                    &format!("Чаша {i}"),
+                    &format!("380{i}"),
+                )
+            })
+            .chain([good(500, "SVC-DELIVERY", "Доставка", "SVC-DELIVERY")])
+            .collect();
+        let (hits, more) = filter_goods(&goods, "доставка", GOODS_SHOWN);
+        assert_eq!(hits.iter().map(|g| g.id).collect::<Vec<_>>(), [500]);
+        assert!(!more);
+        assert_eq!(filter_goods(&goods, "svc-del", 50).0[0].id, 500);
+        assert_eq!(filter_goods(&goods, "38017", 50).0[0].id, 17);
+        let (hits, more) = filter_goods(&goods, "ЧАША", GOODS_SHOWN);
+        assert_eq!(hits.len(), GOODS_SHOWN);
+        assert!(more);
+        assert!(filter_goods(&goods, "  ", 50).0.is_empty());
+    }
 }
