@@ -264,6 +264,27 @@ pub async fn read_shop(
     Ok((unique, by_id, problems))
 }
 
+/// What the journal keeps of a shop variant once it holds these values for the good.
+fn pushed_for(
+    plan: &VariantPlan,
+    shop: &Variant,
+    quantity: Option<Decimal>,
+    price: Option<Decimal>,
+) -> Pushed {
+    Pushed {
+        good_id: plan.good_id,
+        product_id: shop
+            .product_id
+            .as_ref()
+            .map(|i| i.to_string())
+            .unwrap_or_default(),
+        variant_id: shop.id.to_string(),
+        key: plan.key.clone(),
+        quantity,
+        price,
+    }
+}
+
 fn fmt_opt(v: Option<Decimal>) -> String {
     v.map(|d| d.to_string()).unwrap_or_else(|| "—".into())
 }
@@ -334,26 +355,20 @@ impl Run<'_> {
         if export.export_prices && ref_price != Some(want.price) {
             update.price = Some(want.price);
         }
-        let pushed = Pushed {
-            good_id: plan.good_id,
-            product_id: shop
-                .product_id
-                .as_ref()
-                .map(|i| i.to_string())
-                .unwrap_or_default(),
-            variant_id: shop.id.to_string(),
-            key: plan.key.clone(),
-            quantity: if export.export_quantities {
+        let pushed = pushed_for(
+            plan,
+            shop,
+            if export.export_quantities {
                 Some(want.quantity)
             } else {
                 known.and_then(|p| p.quantity)
             },
-            price: if export.export_prices {
+            if export.export_prices {
                 Some(want.price)
             } else {
                 known.and_then(|p| p.price)
             },
-        };
+        );
         if update.quantity.is_none() && update.price.is_none() {
             self.summary.unchanged += 1;
             if known.is_none() && !self.dry_run {
@@ -438,18 +453,7 @@ impl Run<'_> {
         match self.shop.update_variant(&shop.id, &update).await {
             Ok(_) => {
                 self.summary.updated += 1;
-                let pushed = Pushed {
-                    good_id: plan.good_id,
-                    product_id: shop
-                        .product_id
-                        .as_ref()
-                        .map(|i| i.to_string())
-                        .unwrap_or_default(),
-                    variant_id: shop.id.to_string(),
-                    key: plan.key.clone(),
-                    quantity: update.quantity,
-                    price: update.price,
-                };
+                let pushed = pushed_for(plan, shop, update.quantity, update.price);
                 self.journal.record_push(&self.server.id, &pushed).await?;
             }
             Err(e) => self.shop_failed(format!("good {} ({})", plan.good_id, plan.key), e)?,
