@@ -7,7 +7,8 @@ use skladsync_engine::settings::{
 use skladsync_warehouse::{Connection, DocumentKind};
 
 use super::widgets::{
-    check_row, good_picker_row, opt_text_row, pick_many, pick_one, start_mode_row, text_row,
+    check_row, choice_row, good_picker_row, opt_text_row, pick_many, pick_one, start_mode_row,
+    text_row,
 };
 use super::{App, Done, Probe};
 use crate::secret_store::StoreKind;
@@ -292,26 +293,18 @@ impl App {
                     });
                     ui.end_row();
                 }
-                let l = ui.label(t.edition);
-                let ed = |e: EditionSetting| match e {
-                    EditionSetting::Detect => t.edition_detect,
-                    EditionSetting::Normal => t.edition_normal,
-                    EditionSetting::Supto => t.edition_supto,
-                };
-                egui::ComboBox::from_id_salt("edition")
-                    .selected_text(ed(s.warehouse.edition))
-                    .show_ui(ui, |ui| {
-                        for e in [
-                            EditionSetting::Detect,
-                            EditionSetting::Normal,
-                            EditionSetting::Supto,
-                        ] {
-                            ui.selectable_value(&mut s.warehouse.edition, e, ed(e));
-                        }
-                    })
-                    .response
-                    .labelled_by(l.id);
-                ui.end_row();
+                choice_row(
+                    ui,
+                    t.edition,
+                    "edition",
+                    &mut s.warehouse.edition,
+                    &[EditionSetting::Detect, EditionSetting::Normal, EditionSetting::Supto],
+                    |e| match e {
+                        EditionSetting::Detect => t.edition_detect,
+                        EditionSetting::Normal => t.edition_normal,
+                        EditionSetting::Supto => t.edition_supto,
+                    },
+                );
             });
             ui.horizontal(|ui| {
                 if ui
@@ -395,21 +388,17 @@ impl App {
                     pick_one(ui, t, t.object, &mut i.object, objects.as_deref());
                     check_row(ui, t.pull_products, &mut i.pull_products);
                     check_row(ui, t.prices_in_eur, &mut i.prices_in_eur);
-                    let l = ui.label(t.document_kind);
-                    let dk = |k: DocumentKind| match k {
-                        DocumentKind::Order => t.doc_order,
-                        DocumentKind::Sale => t.doc_sale,
-                    };
-                    egui::ComboBox::from_id_salt("doc-kind")
-                        .selected_text(dk(i.document_kind))
-                        .show_ui(ui, |ui| {
-                            for k in [DocumentKind::Order, DocumentKind::Sale] {
-                                ui.selectable_value(&mut i.document_kind, k, dk(k));
-                            }
-                        })
-                        .response
-                        .labelled_by(l.id);
-                    ui.end_row();
+                    choice_row(
+                        ui,
+                        t.document_kind,
+                        "doc-kind",
+                        &mut i.document_kind,
+                        &[DocumentKind::Order, DocumentKind::Sale],
+                        |k| match k {
+                            DocumentKind::Order => t.doc_order,
+                            DocumentKind::Sale => t.doc_sale,
+                        },
+                    );
                     if supto {
                         opt_text_row(ui, t.fiscal_device, &mut i.fiscal_device);
                         opt_text_row(ui, t.operator_code, &mut i.operator_code);
@@ -589,26 +578,22 @@ impl App {
                     check_row(ui, t.export_prices, &mut e.export_prices);
                     check_row(ui, t.prices_in_eur, &mut e.prices_in_eur);
 
-                    let l = ui.label(t.compare_by);
-                    let cb = |c: CompareBy| match c {
-                        CompareBy::BarcodeToBarcode1 => t.cmp_barcode,
-                        CompareBy::SkuToBarcode2 => t.cmp_sku_barcode2,
-                        CompareBy::SkuToCode => t.cmp_sku_code,
-                    };
-                    egui::ComboBox::from_id_salt("compare-by")
-                        .selected_text(cb(*compare))
-                        .show_ui(ui, |ui| {
-                            for c in [
-                                CompareBy::BarcodeToBarcode1,
-                                CompareBy::SkuToBarcode2,
-                                CompareBy::SkuToCode,
-                            ] {
-                                ui.selectable_value(compare, c, cb(c));
-                            }
-                        })
-                        .response
-                        .labelled_by(l.id);
-                    ui.end_row();
+                    choice_row(
+                        ui,
+                        t.compare_by,
+                        "compare-by",
+                        compare,
+                        &[
+                            CompareBy::BarcodeToBarcode1,
+                            CompareBy::SkuToBarcode2,
+                            CompareBy::SkuToCode,
+                        ],
+                        |c| match c {
+                            CompareBy::BarcodeToBarcode1 => t.cmp_barcode,
+                            CompareBy::SkuToBarcode2 => t.cmp_sku_barcode2,
+                            CompareBy::SkuToCode => t.cmp_sku_code,
+                        },
+                    );
 
                     let l = ui.label(t.price_source);
                     let price_text = |p: &PriceSource| match p {
@@ -641,37 +626,29 @@ impl App {
                         .labelled_by(l.id);
                     ui.end_row();
 
-                    let l = ui.label(t.stock_formula);
-                    let sf = |f: StockFormula| match f {
-                        StockFormula::OnHand => t.stock_on_hand,
-                        StockFormula::OnHandMinusOrders => t.stock_minus_orders,
-                    };
-                    egui::ComboBox::from_id_salt("stock-formula")
-                        .selected_text(sf(e.stock_formula))
-                        .show_ui(ui, |ui| {
-                            for f in [StockFormula::OnHand, StockFormula::OnHandMinusOrders] {
-                                ui.selectable_value(&mut e.stock_formula, f, sf(f));
-                            }
-                        })
-                        .response
-                        .labelled_by(l.id);
-                    ui.end_row();
+                    choice_row(
+                        ui,
+                        t.stock_formula,
+                        "stock-formula",
+                        &mut e.stock_formula,
+                        &[StockFormula::OnHand, StockFormula::OnHandMinusOrders],
+                        |f| match f {
+                            StockFormula::OnHand => t.stock_on_hand,
+                            StockFormula::OnHandMinusOrders => t.stock_minus_orders,
+                        },
+                    );
 
-                    let l = ui.label(t.missing_goods);
-                    let mg = |m: MissingGoods| match m {
-                        MissingGoods::LeaveAlone => t.missing_leave,
-                        MissingGoods::Deactivate => t.missing_zero,
-                    };
-                    egui::ComboBox::from_id_salt("missing-goods")
-                        .selected_text(mg(e.missing_goods))
-                        .show_ui(ui, |ui| {
-                            for m in [MissingGoods::LeaveAlone, MissingGoods::Deactivate] {
-                                ui.selectable_value(&mut e.missing_goods, m, mg(m));
-                            }
-                        })
-                        .response
-                        .labelled_by(l.id);
-                    ui.end_row();
+                    choice_row(
+                        ui,
+                        t.missing_goods,
+                        "missing-goods",
+                        &mut e.missing_goods,
+                        &[MissingGoods::LeaveAlone, MissingGoods::Deactivate],
+                        |m| match m {
+                            MissingGoods::LeaveAlone => t.missing_leave,
+                            MissingGoods::Deactivate => t.missing_zero,
+                        },
+                    );
                 });
 
             ui.add_space(8.0);

@@ -26,6 +26,28 @@ pub fn opt_text_row(ui: &mut egui::Ui, label: &str, value: &mut Option<String>) 
 }
 
 /// A yes/no row.
+/// A labelled row choosing one of a few values, each shown by `text`.
+pub fn choice_row<'t, T: Copy + PartialEq>(
+    ui: &mut egui::Ui,
+    label: &str,
+    salt: &str,
+    value: &mut T,
+    options: &[T],
+    text: impl Fn(T) -> &'t str,
+) {
+    let l = ui.label(label);
+    egui::ComboBox::from_id_salt(salt)
+        .selected_text(text(*value))
+        .show_ui(ui, |ui| {
+            for o in options {
+                ui.selectable_value(value, *o, text(*o));
+            }
+        })
+        .response
+        .labelled_by(l.id);
+    ui.end_row();
+}
+
 pub fn check_row(ui: &mut egui::Ui, label: &str, value: &mut bool) {
     ui.label("");
     ui.checkbox(value, label);
