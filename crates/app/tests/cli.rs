@@ -25,10 +25,12 @@ fn skladsync(
     )
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn servers_are_added_run_and_removed_from_the_command_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("wh.db");
+/// A seeded SQLite Склад Pro database with `goods` goods, and an empty sandbox shop.
+async fn warehouse_and_shop(
+    dir: &std::path::Path,
+    goods: usize,
+) -> (std::path::PathBuf, Warehouse, Sandbox) {
+    let db = dir.join("wh.db");
     let wh = Warehouse::create_blank(
         &Connection::Sqlite { path: db.clone() },
         &BlankDatabase::default(),
@@ -36,14 +38,24 @@ async fn servers_are_added_run_and_removed_from_the_command_line() {
     .await
     .unwrap();
     wh.seed(&SeedOptions {
-        goods: 20,
+        goods,
         objects: 1,
         partners: 2,
         ..Default::default()
     })
     .await
     .unwrap();
-    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    (
+        db,
+        wh,
+        Sandbox::start(SandboxConfig::default()).await.unwrap(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn servers_are_added_run_and_removed_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, wh, sandbox) = warehouse_and_shop(dir.path(), 20).await;
     let settings = dir.path().join("settings.json");
     let s = settings.display().to_string();
 
@@ -154,22 +166,7 @@ async fn servers_are_added_run_and_removed_from_the_command_line() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_orders_queue_is_listed_and_retried_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("wh.db");
-    let wh = Warehouse::create_blank(
-        &Connection::Sqlite { path: db.clone() },
-        &BlankDatabase::default(),
-    )
-    .await
-    .unwrap();
-    wh.seed(&SeedOptions {
-        goods: 10,
-        objects: 1,
-        partners: 2,
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let (db, wh, sandbox) = warehouse_and_shop(dir.path(), 10).await;
     let settings = dir.path().join("settings.json");
     let s = settings.display().to_string();
     let (code, id, err) = skladsync(
