@@ -16,10 +16,12 @@ fn main() {
     // (a clone without shared/), its tests are listed as ignored, naming what is missing.
     println!("cargo::rerun-if-env-changed=SKLADSYNC_FIXTURES");
     println!("cargo::rustc-check-cfg=cfg(skladsync_fixtures)");
+    // CARGO_MANIFEST_DIR is read when the script runs, not baked in when it is built: a build
+    // directory shared between clones reuses the compiled script.
     let fixtures = std::env::var_os("SKLADSYNC_FIXTURES")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| {
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            std::path::PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default())
                 .join("../../../shared/fixtures/warehouse-open")
         });
     let sample = fixtures.join("SampleStore_307.sqlite.sql");

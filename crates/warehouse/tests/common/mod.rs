@@ -199,7 +199,9 @@ pub fn fixture(name: &str) -> Option<std::path::PathBuf> {
     let base = std::env::var_os("SKLADSYNC_FIXTURES")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| {
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            // Read at run time: a test binary reused from another clone's build must not look
+            // in that clone.
+            std::path::PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default())
                 .join("../../../shared/fixtures/warehouse-open")
         });
     let path = base.join(name);
