@@ -472,9 +472,6 @@ const GOODS_COLUMNS: &[&str] = &[
     "GroupID",
     "Deleted",
 ];
-const STORE_COLUMNS: &[&str] = &[
-    "ObjectID", "GoodID", "Qtty", "Price", "Lot", "LotID", "LotOrder",
-];
 
 fn money(rng: &mut StdRng, lo: u32, hi: u32) -> f64 {
     f64::from(rng.random_range(lo * 100..hi * 100)) / 100.0
@@ -729,7 +726,7 @@ impl Warehouse {
         // Goods ids are 2..=written+1 on a blank database.
         let first_good = 2i64;
         let last_good = written as i64 + 1;
-        let mut store = Batch::new("store", STORE_COLUMNS);
+        let mut store = Batch::new("store", crate::sql::STORE_COLUMNS);
         for &obj in &objects {
             for g in first_good..=last_good {
                 let q = if rng.random_range(0..10) == 0 {

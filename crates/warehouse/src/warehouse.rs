@@ -109,19 +109,16 @@ macro_rules! transaction {
                 $body.await
             };
             let result = match result {
-                Ok(v) => match session.commit().await {
-                    Ok(()) => Ok(v),
-                    Err(e) => Err(Error::from(e)),
-                },
-                Err(e) => {
-                    let _ = session.rollback().await;
-                    Err(e)
-                }
+                Ok(v) => session.commit().await.map(|()| v).map_err(Error::from),
+                Err(e) => Err(e),
             };
+            if result.is_err() {
+                // Also after a failed COMMIT, which may leave the transaction open.
+                let _ = session.rollback().await;
+            }
             match result {
                 Err(e) if e.is_conflict() && attempt < CONFLICT_RETRIES => {
                     attempt += 1;
-                    let _ = session.rollback().await;
                     tokio::time::sleep(Duration::from_millis(5 * u64::from(attempt))).await;
                 }
                 other => break other,
@@ -130,28 +127,21 @@ macro_rules! transaction {
     }};
 }
 
-fn now() -> NaiveDateTime {
-    Local::now().naive_local().with_nanosecond_zero()
-}
-
-trait NoNanos {
-    fn with_nanosecond_zero(self) -> Self;
-}
-impl NoNanos for NaiveDateTime {
-    fn with_nanosecond_zero(self) -> Self {
-        chrono::Timelike::with_nanosecond(&self, 0).unwrap_or(self)
-    }
+/// The save time of a row (`UserRealTime`), to the second.
+pub(crate) fn timestamp() -> NaiveDateTime {
+    let now = Local::now().naive_local();
+    chrono::Timelike::with_nanosecond(&now, 0).unwrap_or(now)
 }
 
 fn midnight(d: NaiveDate) -> NaiveDateTime {
     d.and_hms_opt(0, 0, 0).unwrap_or_default()
 }
 
-fn dec(v: Decimal) -> Value {
+pub(crate) fn decimal_value(v: Decimal) -> Value {
     Value::Float(money::to_db(v))
 }
 
-fn read_decimal(row: &Row, i: usize) -> Decimal {
+pub(crate) fn decimal_of(row: &Row, i: usize) -> Decimal {
     row.float(i).and_then(money::from_db).unwrap_or_default()
 }
 
@@ -301,7 +291,7 @@ impl Warehouse {
                 id: r.int(0)?,
                 code: r.text(1).unwrap_or_default(),
                 name: r.text(2).unwrap_or_default(),
-                rate: read_decimal(r, 3),
+                rate: decimal_of(r, 3),
             })
         })
         .await
@@ -380,7 +370,7 @@ impl Warehouse {
             let template = tx.d.big_grouped_select(&sql::quantities(chunk.len()));
             for r in tx.rows(&template, &ints(chunk)).await? {
                 let Some(good) = r.int(0) else { continue };
-                *out.quantities.entry(good).or_default() += read_decimal(&r, 1);
+                *out.quantities.entry(good).or_default() += decimal_of(&r, 1);
                 any_negative |= r.float(2).is_some_and(|m| m < 0.0);
             }
         }
@@ -397,7 +387,7 @@ impl Warehouse {
                         field: "Qtty",
                         message: format!(
                             "negative quantity {} of good {}; the shop is sent 0",
-                            read_decimal(&r, 2),
+                            decimal_of(&r, 2),
                             r.int(1).unwrap_or(0)
                         ),
                     });
@@ -421,7 +411,7 @@ impl Warehouse {
                 .await?
             {
                 if let Some(good) = r.int(0) {
-                    *out.entry(good).or_default() += read_decimal(&r, 1);
+                    *out.entry(good).or_default() += decimal_of(&r, 1);
                 }
             }
         }
@@ -536,10 +526,10 @@ impl Warehouse {
             .iter()
             .map(|r| DocumentLine {
                 good_id: r.int(1).unwrap_or(0),
-                quantity: read_decimal(r, 2),
-                price: read_decimal(r, 3),
-                vat: read_decimal(r, 4),
-                discount_percent: read_decimal(r, 5),
+                quantity: decimal_of(r, 2),
+                price: decimal_of(r, 3),
+                vat: decimal_of(r, 4),
+                discount_percent: decimal_of(r, 5),
             })
             .collect();
         let total = money::document_total(
@@ -701,7 +691,7 @@ pub(crate) async fn save_partner_in(
             "the company or person name is empty",
         ));
     }
-    let now = now();
+    let now = timestamp();
     match id {
         Some(id) => {
             let p = &data;
@@ -856,20 +846,8 @@ pub(crate) async fn store_row_exists(
         .is_some())
 }
 
-pub(crate) fn timestamp() -> NaiveDateTime {
-    now()
-}
-
 pub(crate) fn date_value(d: NaiveDate) -> Value {
     Value::DateTime(midnight(d))
-}
-
-pub(crate) fn decimal_value(v: Decimal) -> Value {
-    dec(v)
-}
-
-pub(crate) fn decimal_of(row: &Row, i: usize) -> Decimal {
-    read_decimal(row, i)
 }
 
 async fn open_backend(connection: &Connection, create: bool) -> Result<Arc<dyn Backend>> {
