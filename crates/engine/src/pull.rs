@@ -271,29 +271,14 @@ pub async fn run_pull(
             let result = match by_key.get(&key) {
                 Some(good) => {
                     // Existing goods: name and barcodes follow the shop; the rest stays.
-                    let data = GoodData {
-                        code: good.code.clone(),
-                        name: name.clone(),
-                        barcodes: [
-                            if barcode.is_empty() {
-                                good.barcodes[0].clone().unwrap_or_default()
-                            } else {
-                                barcode
-                            },
-                            if sku.is_empty() {
-                                good.barcodes[1].clone().unwrap_or_default()
-                            } else {
-                                sku
-                            },
-                            good.barcodes[2].clone().unwrap_or_default(),
-                        ],
-                        catalogs: good.catalogs.clone().map(|c| c.unwrap_or_default()),
-                        measure: good.measure.clone(),
-                        price_group,
-                        price: good.price,
-                        vat_group_id: good.vat_group_id,
-                        group_id: good.group_id,
-                    };
+                    let mut data = good.to_data(price_group);
+                    data.name = name.clone();
+                    if !barcode.is_empty() {
+                        data.barcodes[0] = barcode;
+                    }
+                    if !sku.is_empty() {
+                        data.barcodes[1] = sku;
+                    }
                     if dry_run {
                         run.summary.updated += 1;
                         reporter.item(

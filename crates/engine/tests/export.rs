@@ -196,15 +196,8 @@ async fn first_export_creates_products_with_variants_then_only_changes_are_writt
     // A price change in Склад Pro and a sale that takes stock: exactly those variants change.
     let changed = &goods[0];
     let wh_good = GoodData {
-        code: changed.code.clone(),
-        name: changed.name.clone(),
-        barcodes: changed.barcodes.clone().map(|b| b.unwrap_or_default()),
-        catalogs: changed.catalogs.clone().map(|c| c.unwrap_or_default()),
-        measure: changed.measure.clone(),
-        price_group: PriceGroup::RETAIL,
         price: dec!(12.34),
-        vat_group_id: changed.vat_group_id,
-        group_id: changed.group_id,
+        ..changed.to_data(PriceGroup::RETAIL)
     };
     f.wh.save_good(Some(changed.id), &wh_good).await.unwrap();
     let sold = &goods[1];
@@ -282,15 +275,9 @@ async fn dry_run_writes_nothing_and_bad_goods_do_not_stop_the_run() {
     let goods = f.wh.goods(&[], PriceGroup::RETAIL).await.unwrap().goods;
     let bare = goods.iter().find(|g| g.catalogs[0].is_none()).unwrap();
     let mut data = GoodData {
-        code: bare.code.clone(),
-        name: bare.name.clone(),
         barcodes: [String::new(), String::new(), String::new()],
         catalogs: [String::new(), String::new(), String::new()],
-        measure: bare.measure.clone(),
-        price_group: PriceGroup::RETAIL,
-        price: bare.price,
-        vat_group_id: bare.vat_group_id,
-        group_id: bare.group_id,
+        ..bare.to_data(PriceGroup::RETAIL)
     };
     f.wh.save_good(Some(bare.id), &data).await.unwrap();
 
@@ -565,15 +552,8 @@ async fn bad_goods_are_reported_and_the_rest_goes_on() {
     // A price that would be zero in the shop.
     let zero = simple[0];
     let mut data = GoodData {
-        code: zero.code.clone(),
-        name: zero.name.clone(),
-        barcodes: zero.barcodes.clone().map(|b| b.unwrap_or_default()),
-        catalogs: zero.catalogs.clone().map(|c| c.unwrap_or_default()),
-        measure: zero.measure.clone(),
-        price_group: PriceGroup::RETAIL,
         price: Decimal::ZERO,
-        vat_group_id: zero.vat_group_id,
-        group_id: zero.group_id,
+        ..zero.to_data(PriceGroup::RETAIL)
     };
     f.wh.save_good(Some(zero.id), &data).await.unwrap();
     // A good in a VAT group without a mapped shop VAT class.
@@ -718,15 +698,8 @@ async fn stock_formula_euro_prices_and_export_switches_shape_what_the_shop_gets(
     // With quantities switched off, a price change is the only thing written.
     server.export.export_quantities = false;
     let data = GoodData {
-        code: g.code.clone(),
-        name: g.name.clone(),
-        barcodes: g.barcodes.clone().map(|b| b.unwrap_or_default()),
-        catalogs: g.catalogs.clone().map(|c| c.unwrap_or_default()),
-        measure: g.measure.clone(),
-        price_group: PriceGroup::RETAIL,
         price: dec!(19.99),
-        vat_group_id: g.vat_group_id,
-        group_id: g.group_id,
+        ..g.to_data(PriceGroup::RETAIL)
     };
     wh.save_good(Some(g.id), &data).await.unwrap();
     sandbox.state().clear_request_log();
@@ -870,19 +843,12 @@ async fn a_new_barcode_in_the_warehouse_moves_to_the_same_shop_variant() {
         .find(|v| v.barcode == g.barcodes[0])
         .unwrap();
     let data = GoodData {
-        code: g.code.clone(),
-        name: g.name.clone(),
         barcodes: [
             "3809876543210".into(),
             g.barcodes[1].clone().unwrap_or_default(),
             String::new(),
         ],
-        catalogs: g.catalogs.clone().map(|c| c.unwrap_or_default()),
-        measure: g.measure.clone(),
-        price_group: PriceGroup::RETAIL,
-        price: g.price,
-        vat_group_id: g.vat_group_id,
-        group_id: g.group_id,
+        ..g.to_data(PriceGroup::RETAIL)
     };
     f.wh.save_good(Some(g.id), &data).await.unwrap();
     let products = f.sandbox.state().products().len();

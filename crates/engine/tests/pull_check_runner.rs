@@ -280,15 +280,8 @@ async fn the_correspondence_check_lists_both_sides() {
     // One good is only in Склад Pro, a shop variant only in the shop, a barcode twice in the shop.
     let only_here = &goods[0];
     let mut data = GoodData {
-        code: only_here.code.clone(),
-        name: only_here.name.clone(),
         barcodes: ["3809999999991".into(), String::new(), String::new()],
-        catalogs: only_here.catalogs.clone().map(|c| c.unwrap_or_default()),
-        measure: only_here.measure.clone(),
-        price_group: PriceGroup::RETAIL,
-        price: only_here.price,
-        vat_group_id: only_here.vat_group_id,
-        group_id: only_here.group_id,
+        ..only_here.to_data(PriceGroup::RETAIL)
     };
     f.wh.save_good(Some(only_here.id), &data).await.unwrap();
     let rows = check(

@@ -218,6 +218,24 @@ pub struct Good {
     pub purchase_price: Decimal,
 }
 
+impl Good {
+    /// The good as the [`GoodData`] that saves it back unchanged, its price being the one read
+    /// for `price_group`.
+    pub fn to_data(&self, price_group: PriceGroup) -> GoodData {
+        GoodData {
+            code: self.code.clone(),
+            name: self.name.clone(),
+            barcodes: self.barcodes.clone().map(Option::unwrap_or_default),
+            catalogs: self.catalogs.clone().map(Option::unwrap_or_default),
+            measure: self.measure.clone(),
+            price_group,
+            price: self.price,
+            vat_group_id: self.vat_group_id,
+            group_id: self.group_id,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct VatGroup {
     pub id: i64,
