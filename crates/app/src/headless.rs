@@ -264,7 +264,7 @@ pub async fn queue(
 }
 
 /// Progress goes to stderr, the result (the summary, or the failure) to stdout.
-fn print_event(e: &Event, json: bool) {
+pub(crate) fn print_event(e: &Event, json: bool) {
     let result = matches!(e, Event::Finished { .. } | Event::Failed { .. });
     if json {
         let line = serde_json::to_string(e).unwrap_or_default();

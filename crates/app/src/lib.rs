@@ -6,6 +6,7 @@
 pub mod demo;
 pub mod headless;
 pub mod secret_store;
+pub mod service;
 pub mod texts;
 pub mod ui;
 

@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use skladsync::secret_store::AppSecretStore;
 use skladsync::texts::Lang;
 use skladsync::ui::AppInit;
-use skladsync::{data_dir, demo, has_display, headless, open_window, runtime};
+use skladsync::{data_dir, demo, has_display, headless, open_window, runtime, service};
 use skladsync_engine::settings::SettingsFile;
 use skladsync_engine::{Journal, SecretStore, Task};
 use skladsync_warehouse::PriceGroup;
@@ -115,6 +115,45 @@ enum Cmd {
         #[arg(long, global = true)]
         settings: Option<PathBuf>,
     },
+    /// Run every enabled server's start modes without a window, until Ctrl-C or SIGTERM; the
+    /// window, `status`, `start` and `stop` attach to it.
+    Serve {
+        /// The settings file (default: the OS configuration directory).
+        #[arg(long)]
+        settings: Option<PathBuf>,
+        /// Serve the demo warehouse and sandbox shop.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// What each server of the running engine does now, its last run and its next one.
+    Status {
+        #[arg(long)]
+        settings: Option<PathBuf>,
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Start a task: in the running engine when there is one (followed to its end), else in
+    /// this process (as `run`).
+    Start {
+        #[arg(long = "task", value_enum)]
+        task: TaskArg,
+        #[arg(long)]
+        server: String,
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        settings: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stop a server's run in the running engine (the current item finishes first).
+    Stop {
+        #[arg(long)]
+        server: String,
+        #[arg(long)]
+        settings: Option<PathBuf>,
+    },
     /// List the configured servers (the same as `server list`).
     Servers {
         #[arg(long)]
@@ -214,6 +253,51 @@ fn main() -> Result<()> {
             std::process::exit(code);
         }
         Some(Cmd::Servers { settings }) => headless::list_servers(settings)?,
+        Some(Cmd::Serve { settings, demo }) => {
+            let code = rt.block_on(service::serve(service::ServeArgs {
+                settings,
+                demo: demo || cli.demo,
+                data_dir: data,
+            }))?;
+            std::process::exit(code);
+        }
+        Some(Cmd::Status { settings, json }) => {
+            let code = rt.block_on(service::status(settings, json))?;
+            std::process::exit(code);
+        }
+        Some(Cmd::Start {
+            task,
+            server,
+            dry_run,
+            settings,
+            json,
+        }) => {
+            let code = rt.block_on(async {
+                match service::start_remote(settings.clone(), &server, task.into(), dry_run, json)
+                    .await?
+                {
+                    Some(code) => Ok::<_, anyhow::Error>(code),
+                    None => {
+                        headless::run(headless::RunArgs {
+                            task: task.into(),
+                            server: Some(server),
+                            dry_run,
+                            settings,
+                            demo: false,
+                            csv: None,
+                            json,
+                            data_dir: data,
+                        })
+                        .await
+                    }
+                }
+            })?;
+            std::process::exit(code);
+        }
+        Some(Cmd::Stop { server, settings }) => {
+            let code = rt.block_on(service::stop(settings, &server))?;
+            std::process::exit(code);
+        }
         None if cli.demo || cli.reset => {
             let demo = rt.block_on(demo::start(&data, cli.reset))?;
             rt.block_on(print_demo_summary(&demo))?;
@@ -227,6 +311,7 @@ fn main() -> Result<()> {
                     secret_store: None,
                     journal: Some(journal),
                     runner: None,
+                    attach: None,
                     select: Some(demo.server.id.clone()),
                     lang,
                 })?;
@@ -252,6 +337,8 @@ fn main() -> Result<()> {
                 .unwrap_or_else(|| data.join("secrets.json"));
             let store = Arc::new(AppSecretStore::detect(secrets_file));
             let journal = rt.block_on(Journal::open(&data.join("journal.db")))?;
+            // When `skladsync serve` runs for these settings, the window shows it.
+            let attach = service::running(&settings)?;
             open_window(AppInit {
                 runtime: rt.clone(),
                 settings,
@@ -259,6 +346,7 @@ fn main() -> Result<()> {
                 secret_store: Some(store),
                 journal: Some(journal),
                 runner: None,
+                attach,
                 select: None,
                 lang,
             })?;

@@ -260,6 +260,7 @@ impl Texts {
             Task::ProductPull => self.tab_pull,
             Task::Correspondence => self.tab_check,
             Task::OrderImport => self.tab_import,
+            Task::QueueRetry => self.retry,
         }
     }
 

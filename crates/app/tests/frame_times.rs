@@ -77,6 +77,7 @@ fn frame_times_during_a_big_export() {
         secret_store: None,
         journal: Some(journal),
         runner: None,
+        attach: None,
         select: Some("bench".into()),
         lang: Default::default(),
     });
@@ -173,9 +174,10 @@ fn frame_times_of_a_100k_row_correspondence_table() {
         secrets: Arc::new(MemorySecretStore::default()),
         secret_store: None,
         journal: None,
-        runner: Some(Arc::new(|_, _, _, _| {
+        runner: Some(Arc::new(|_, _, _| {
             Box::pin(async { Ok(Default::default()) })
         })),
+        attach: None,
         select: Some("t".into()),
         lang: Default::default(),
     });

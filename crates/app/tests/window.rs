@@ -13,7 +13,7 @@ use skladsync::ui::{App, AppInit, Probe, Tab};
 use skladsync_engine::correspondence::MatchStatus;
 use skladsync_engine::settings::{Server, Settings, SettingsFile};
 use skladsync_engine::{
-    ItemProblem, Journal, Level, MemorySecretStore, Reporter, RunSummary, SecretStore, Task,
+    ItemProblem, Job, Journal, Level, MemorySecretStore, Reporter, RunSummary, SecretStore, Task,
     TaskRunner,
 };
 use skladsync_warehouse::{BlankDatabase, Connection, Warehouse};
@@ -40,7 +40,8 @@ fn wait(h: &mut Harness<'_, App>, what: &str, secs: u64, cond: impl Fn(&mut App)
 
 /// A task runner that reports a little progress, one item problem, and finishes.
 fn fake_runner() -> TaskRunner {
-    Arc::new(|_server: Server, task: Task, dry_run: bool, r: Reporter| {
+    Arc::new(|_server: Server, job: Job, r: Reporter| {
+        let (task, dry_run) = (job.task, job.dry_run);
         Box::pin(async move {
             r.phase("Четене на стоките");
             for i in 1..=10 {
@@ -76,6 +77,7 @@ fn plain_app(
         secret_store: None,
         journal: None,
         runner: Some(fake_runner()),
+        attach: None,
         select: None,
         lang: Default::default(),
     })
@@ -341,6 +343,7 @@ fn demo_app(f: &DemoFixture) -> App {
         secret_store: None,
         journal: Some(f.journal.clone()),
         runner: None,
+        attach: None,
         select: Some(f.demo.server.id.clone()),
         lang: Default::default(),
     })
@@ -382,7 +385,7 @@ fn demo_test_connection_export_to_the_end_and_the_correspondence_table() {
     wait(&mut h, "the export to start", 30, |a| {
         a.status
             .servers
-            .get(&id)
+            .get(id.as_str())
             .is_some_and(|s| s.running.is_some() || s.last.is_some())
     });
     wait(&mut h, "the export to finish", 240, |a| {
@@ -393,7 +396,7 @@ fn demo_test_connection_export_to_the_end_and_the_correspondence_table() {
         matches!(&last, (Task::Export, Ok(_))),
         "the export failed: {last:?}"
     );
-    let st = h.state().status.servers[&id].clone();
+    let st = h.state().status.servers[id.as_str()].clone();
     assert!(st.total > 0 && st.done == st.total, "{st:?}");
     h.get_by_label_contains(BG.done_ok);
     wait(&mut h, "the run history", 20, |a| {

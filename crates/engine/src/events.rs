@@ -4,11 +4,11 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
 /// The sync tasks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Task {
     /// Експорт от Склад Pro.
@@ -19,6 +19,8 @@ pub enum Task {
     Correspondence,
     /// Импорт от CloudCart: orders and customers into Склад Pro.
     OrderImport,
+    /// „Опитай пак“: the orders waiting for a person, imported again.
+    QueueRetry,
 }
 
 impl Task {
@@ -28,11 +30,12 @@ impl Task {
             Task::ProductPull => "Изтегляне на стоки от CloudCart",
             Task::Correspondence => "Проверка съответствие на стоките",
             Task::OrderImport => "Импорт от CloudCart",
+            Task::QueueRetry => "Опитай пак",
         }
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
     Info,
@@ -41,7 +44,7 @@ pub enum Level {
 }
 
 /// A problem with one item: what it is, what is wrong, what to do.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ItemProblem {
     /// e.g. `good 123 "Тениска Витоша" (BarCode1 3800000000017)`.
     pub item: String,
@@ -49,7 +52,7 @@ pub struct ItemProblem {
 }
 
 /// Counters of one run.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunSummary {
     pub created: u64,
     pub updated: u64,
@@ -73,7 +76,7 @@ impl RunSummary {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
     Started {

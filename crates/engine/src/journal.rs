@@ -31,7 +31,7 @@ pub struct Pushed {
 }
 
 /// One finished run, as the history shows it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunRecord {
     pub id: i64,
     pub server: String,

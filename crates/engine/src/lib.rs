@@ -4,14 +4,17 @@
 
 pub mod catalog;
 mod connect;
+pub mod control;
 pub mod correspondence;
 pub mod currency;
 mod error;
 mod events;
 pub mod export;
+mod handle;
 mod journal;
 pub mod lookups;
 pub mod orders;
+pub mod protocol;
 pub mod pull;
 mod runner;
 mod secrets;
@@ -22,10 +25,13 @@ pub mod validate;
 pub use connect::{PASSWORD_PLACEHOLDER, open_warehouse, shop_client, warehouse_connection};
 pub use error::EngineError;
 pub use events::{Event, ItemProblem, Level, Reporter, RunSummary, Task};
+pub use handle::EngineHandle;
 pub use journal::{Journal, JournalError, Pushed, RunRecord};
+pub use protocol::{
+    Command, Refusal, Reply, RunEvent, RunId, ServerId, ServerStatus, Status, Update,
+};
 pub use runner::{
-    Command, EngineHandle, ServerStatus, Status, TaskRunner, default_task_runner, spawn_engine,
-    wait_before,
+    Engine, EngineConfig, Job, TaskRunner, Waker, default_task_runner, spawn_engine, wait_before,
 };
 pub use secrets::{EnvSecretStore, MemorySecretStore, SecretError, SecretStore};
 pub use settings::{Server, Settings, SettingsError, SettingsFile};

@@ -1,208 +1,529 @@
-//! The engine as a background service: commands go down a channel, events and a status snapshot
-//! come up, and a waker tells the UI to repaint. The UI never waits on the engine.
+//! The engine as a service: it owns the settings (the only writer of `settings.json`), the
+//! journal, the secrets and every run. [`Engine::execute`] takes a [`Command`] and answers with a
+//! [`Reply`]; runs report [`Update`]s to every subscriber and keep a [`Status`] snapshot. The
+//! window drives it through an [`EngineHandle`]; `skladsync serve` puts the same engine behind
+//! its control endpoint ([`crate::control`]).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
 
 use chrono::{Local, NaiveTime, Utc};
 use tokio::sync::{mpsc, watch};
 
 use crate::error::EngineError;
-use crate::events::{Event, Level, Reporter, RunSummary, Task};
+use crate::events::{Event, Reporter, RunSummary, Task};
 use crate::journal::Journal;
+use crate::protocol::{
+    Command, Refusal, Reply, RunEvent, RunId, ServerId, ServerStatus, Status, Update,
+};
 use crate::secrets::SecretStore;
-use crate::settings::{Server, SettingsFile, StartMode};
+use crate::settings::{Server, Settings, SettingsFile, StartMode};
 
-/// What the UI (or the headless runner) asks of the engine.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Command {
-    /// Run a task of a server now, or by its start mode when `scheduled`.
-    Start {
-        server_id: String,
-        task: Task,
-        dry_run: bool,
-        scheduled: bool,
-    },
-    /// Stop whatever the server is doing (the current item finishes; nothing is half-written).
-    Stop { server_id: String },
+/// One unit of work for a task runner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    pub task: Task,
+    pub dry_run: bool,
+    /// For [`Task::QueueRetry`]: the one order to retry (`None`: every queued order).
+    pub order: Option<String>,
 }
 
-/// The state of one server, as the UI shows it.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ServerStatus {
-    pub running: Option<Task>,
-    pub phase: String,
-    pub done: u64,
-    pub total: u64,
-    pub started_at: Option<chrono::DateTime<Utc>>,
-    pub last: Option<(Task, Result<RunSummary, String>)>,
-    pub next_run: Option<chrono::DateTime<Local>>,
+impl Job {
+    pub fn new(task: Task, dry_run: bool) -> Job {
+        Job {
+            task,
+            dry_run,
+            order: None,
+        }
+    }
 }
 
-/// A snapshot of every server's state.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Status {
-    pub servers: HashMap<String, ServerStatus>,
-}
-
-/// Runs one task; the engine's task functions behind a seam so that the runner can be tested.
+/// Runs one job; the engine's task functions behind a seam so that the engine can be tested.
 pub type TaskRunner = Arc<
     dyn Fn(
             Server,
-            Task,
-            bool,
+            Job,
             Reporter,
         ) -> futures::future::BoxFuture<'static, Result<RunSummary, EngineError>>
         + Send
         + Sync,
 >;
 
-/// The UI's side of the engine.
-pub struct EngineHandle {
-    commands: mpsc::UnboundedSender<Command>,
-    events: Mutex<mpsc::UnboundedReceiver<Event>>,
-    status: watch::Receiver<Status>,
+/// Called whenever something changed (e.g. `egui::Context::request_repaint`).
+pub type Waker = Box<dyn Fn() + Send + Sync>;
+
+/// What the engine is built from.
+pub struct EngineConfig {
+    pub settings: SettingsFile,
+    pub run_task: TaskRunner,
+    pub secrets: Arc<dyn SecretStore>,
+    pub journal: Option<Journal>,
+    /// Called whenever something changed (e.g. `egui::Context::request_repaint`).
+    pub waker: Waker,
 }
 
-impl EngineHandle {
-    pub fn send(&self, command: Command) {
-        let _ = self.commands.send(command);
+/// The engine. Cheap to clone; every clone is the same engine.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    file: SettingsFile,
+    settings: RwLock<Settings>,
+    /// Why the settings must not be written (a damaged or newer file).
+    read_only: Option<String>,
+    run_task: TaskRunner,
+    secrets: Arc<dyn SecretStore>,
+    journal: Option<Journal>,
+    waker: Waker,
+    status: watch::Sender<Status>,
+    subscribers: Mutex<Vec<mpsc::UnboundedSender<Update>>>,
+    /// The stop flag of each server that is running or waiting for its next scheduled run.
+    stops: Mutex<HashMap<ServerId, Arc<AtomicBool>>>,
+}
+
+impl Inner {
+    fn update(&self, server: &ServerId, f: impl FnOnce(&mut ServerStatus)) {
+        self.status
+            .send_modify(|s| f(s.servers.entry(server.clone()).or_default()));
+        (self.waker)();
     }
 
-    /// Events that arrived since the last call; never blocks.
-    pub fn drain_events(&self) -> Vec<Event> {
-        let mut out = Vec::new();
-        if let Ok(mut rx) = self.events.lock() {
-            while let Ok(e) = rx.try_recv() {
-                out.push(e);
-            }
+    fn publish(&self, update: Update) {
+        let mut subs = self.subscribers.lock().expect("subscribers");
+        subs.retain(|tx| tx.send(update.clone()).is_ok());
+        drop(subs);
+        (self.waker)();
+    }
+
+    fn server(&self, id: &ServerId) -> Option<Server> {
+        self.settings
+            .read()
+            .expect("settings")
+            .servers
+            .iter()
+            .find(|s| s.id == id.as_str())
+            .cloned()
+    }
+}
+
+impl Engine {
+    /// Start the engine on the current tokio runtime. The settings are read once here; from
+    /// now on the engine is their only writer.
+    pub fn new(config: EngineConfig) -> Engine {
+        let (settings, read_only) = match config.settings.load() {
+            Ok(s) => (s, None),
+            Err(e) => (Settings::default(), Some(e.to_string())),
+        };
+        let (status, _) = watch::channel(Status::default());
+        Engine {
+            inner: Arc::new(Inner {
+                file: config.settings,
+                settings: RwLock::new(settings),
+                read_only,
+                run_task: config.run_task,
+                secrets: config.secrets,
+                journal: config.journal,
+                waker: config.waker,
+                status,
+                subscribers: Mutex::new(Vec::new()),
+                stops: Mutex::new(HashMap::new()),
+            }),
         }
-        out
+    }
+
+    /// Every update from now on, in order.
+    pub fn subscribe(&self) -> mpsc::UnboundedReceiver<Update> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.inner.subscribers.lock().expect("subscribers").push(tx);
+        rx
     }
 
     pub fn status(&self) -> Status {
-        self.status.borrow().clone()
+        self.inner.status.borrow().clone()
     }
-}
 
-struct Shared {
-    status: watch::Sender<Status>,
-    events: mpsc::UnboundedSender<Event>,
-    waker: Box<dyn Fn() + Send + Sync>,
-    stops: Mutex<HashMap<String, Arc<AtomicBool>>>,
-}
-
-impl Shared {
-    fn update(&self, server_id: &str, f: impl FnOnce(&mut ServerStatus)) {
-        self.status
-            .send_modify(|s| f(s.servers.entry(server_id.to_owned()).or_default()));
-        (self.waker)();
+    pub fn watch_status(&self) -> watch::Receiver<Status> {
+        self.inner.status.subscribe()
     }
-}
 
-/// Start the engine on the current tokio runtime. `waker` is called whenever something changed
-/// (e.g. `egui::Context::request_repaint`).
-pub fn spawn_engine(
-    settings: SettingsFile,
-    run_task: TaskRunner,
-    waker: Box<dyn Fn() + Send + Sync>,
-) -> EngineHandle {
-    let (cmd_tx, mut cmd_rx) = mpsc::unbounded_channel();
-    let (ev_tx, ev_rx) = mpsc::unbounded_channel();
-    let (status_tx, status_rx) = watch::channel(Status::default());
-    let shared = Arc::new(Shared {
-        status: status_tx,
-        events: ev_tx,
-        waker,
-        stops: Mutex::new(HashMap::new()),
-    });
-    tokio::spawn(async move {
-        while let Some(cmd) = cmd_rx.recv().await {
-            match cmd {
-                Command::Stop { server_id } => {
-                    if let Some(flag) = shared.stops.lock().expect("stops").get(&server_id) {
-                        flag.store(true, Ordering::SeqCst);
+    pub fn settings(&self) -> Settings {
+        self.inner.settings.read().expect("settings").clone()
+    }
+
+    /// Why the settings cannot be written, when they cannot.
+    pub fn read_only(&self) -> Option<&str> {
+        self.inner.read_only.as_deref()
+    }
+
+    pub fn settings_file(&self) -> &SettingsFile {
+        &self.inner.file
+    }
+
+    /// Tell whoever watches that something changed.
+    pub(crate) fn wake(&self) {
+        (self.inner.waker)();
+    }
+
+    /// Whether any server runs a task or waits for its next scheduled run.
+    pub fn busy(&self) -> bool {
+        !self.inner.stops.lock().expect("stops").is_empty()
+    }
+
+    /// Stop every server and wait (up to `within`) until every run has ended between items.
+    pub async fn shutdown(&self, within: Duration) -> bool {
+        self.stop_all();
+        let deadline = tokio::time::Instant::now() + within;
+        while self.busy() {
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        true
+    }
+
+    fn stop_all(&self) {
+        for flag in self.inner.stops.lock().expect("stops").values() {
+            flag.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// Carry out one command.
+    pub async fn execute(&self, command: Command) -> Reply {
+        let command = match self.execute_now(command) {
+            Ok(reply) => return reply,
+            Err(command) => command,
+        };
+        match self.execute_later(command).await {
+            Ok(r) => r,
+            Err(refusal) => Reply::refused(refusal),
+        }
+    }
+
+    /// Carry out a command that needs no waiting (starting and stopping runs, the settings),
+    /// in the order given; the others come back to be awaited with [`Engine::execute`]. Must be
+    /// called within the engine's tokio runtime.
+    pub fn execute_now(&self, command: Command) -> Result<Reply, Command> {
+        let inner = &self.inner;
+        let result = match command {
+            Command::Start {
+                server,
+                task,
+                dry_run,
+                scheduled,
+            } => self
+                .start(&server, Job::new(task, dry_run), scheduled)
+                .map(|run| Reply::Started { server, run }),
+            Command::Stop { server } => {
+                if let Some(flag) = inner.stops.lock().expect("stops").get(&server) {
+                    flag.store(true, Ordering::SeqCst);
+                }
+                Ok(Reply::Done)
+            }
+            Command::StartEnabled => {
+                let mut runs = Vec::new();
+                for s in self.settings().servers {
+                    let id = ServerId::of(&s);
+                    for (enabled, task) in [
+                        (s.import.enabled, Task::OrderImport),
+                        (s.export.enabled, Task::Export),
+                    ] {
+                        if enabled && let Ok(run) = self.start(&id, Job::new(task, false), true) {
+                            runs.push((id.clone(), task, run));
+                        }
                     }
                 }
-                Command::Start {
-                    server_id,
-                    task,
-                    dry_run,
-                    scheduled,
-                } => {
-                    let server = match settings
-                        .load()
-                        .map(|s| s.servers.into_iter().find(|x| x.id == server_id))
-                    {
-                        Ok(Some(s)) => s,
-                        Ok(None) => {
-                            let _ = shared.events.send(Event::Failed {
-                                task,
-                                message: format!("no server {server_id}"),
-                            });
-                            continue;
-                        }
-                        Err(e) => {
-                            let _ = shared.events.send(Event::Failed {
-                                task,
-                                message: e.to_string(),
-                            });
-                            continue;
-                        }
-                    };
-                    let stop = Arc::new(AtomicBool::new(false));
-                    {
-                        let mut stops = shared.stops.lock().expect("stops");
-                        if stops
-                            .get(&server_id)
-                            .is_some_and(|f| !f.load(Ordering::SeqCst))
-                        {
-                            let _ = shared.events.send(Event::Log {
-                                task,
-                                level: Level::Warning,
-                                message: format!("„{}“ вече работи", server.name),
-                            });
-                            continue;
-                        }
-                        stops.insert(server_id.clone(), stop.clone());
+                Ok(Reply::StartedMany { runs })
+            }
+            Command::StopAll => {
+                self.stop_all();
+                Ok(Reply::Done)
+            }
+            Command::Settings => Ok(Reply::Settings {
+                settings: self.settings(),
+            }),
+            Command::SaveServer { server } => self
+                .change_settings(|all| {
+                    match all.servers.iter_mut().find(|s| s.id == server.id) {
+                        Some(s) => *s = *server,
+                        None => all.servers.push(*server),
                     }
-                    let shared = shared.clone();
-                    let run_task = run_task.clone();
-                    tokio::spawn(async move {
-                        let mode = if scheduled {
-                            start_mode(&server, task)
-                        } else {
-                            StartMode::OnServerStart
-                        };
-                        loop {
-                            if let Some(wait) = wait_before(mode) {
-                                let at = Local::now()
-                                    + chrono::Duration::from_std(wait).unwrap_or_default();
-                                shared.update(&server.id, |s| s.next_run = Some(at));
-                                let stopped = sleep_or_stop(wait, &stop).await;
-                                if stopped {
-                                    break;
-                                }
-                            }
-                            run_once(&shared, &server, task, dry_run, &stop, &run_task).await;
-                            if matches!(mode, StartMode::OnServerStart)
-                                || stop.load(Ordering::SeqCst)
-                            {
-                                break;
-                            }
-                        }
-                        shared.update(&server.id, |s| s.next_run = None);
-                        shared.stops.lock().expect("stops").remove(&server.id);
+                    Ok(())
+                })
+                .map(|()| Reply::Done),
+            Command::RenameServer { server, name } => {
+                let name = name.trim().to_owned();
+                self.change_settings(|all| {
+                    let s = all
+                        .servers
+                        .iter_mut()
+                        .find(|s| s.id == server.as_str())
+                        .ok_or_else(|| Refusal::NoServer {
+                            server: server.clone(),
+                        })?;
+                    if !name.is_empty() {
+                        s.name = name;
+                    }
+                    Ok(())
+                })
+                .map(|()| Reply::Done)
+            }
+            Command::DeleteServer { server } => self.delete(&server).map(|()| Reply::Done),
+            Command::QueueRetry { server, order } => {
+                let job = Job {
+                    task: Task::QueueRetry,
+                    dry_run: false,
+                    order,
+                };
+                self.start(&server, job, false)
+                    .map(|run| Reply::Started { server, run })
+            }
+            other => return Err(other),
+        };
+        Ok(result.unwrap_or_else(Reply::refused))
+    }
+
+    fn delete(&self, server: &ServerId) -> Result<(), Refusal> {
+        let inner = &self.inner;
+        let s = inner.server(server).ok_or_else(|| Refusal::NoServer {
+            server: server.clone(),
+        })?;
+        if let Some(flag) = inner.stops.lock().expect("stops").get(server) {
+            flag.store(true, Ordering::SeqCst);
+        }
+        self.change_settings(|all| {
+            all.servers.retain(|x| x.id != server.as_str());
+            Ok(())
+        })?;
+        let _ = inner.secrets.delete(&s.shop.api_key);
+        if let Some(p) = &s.warehouse.password {
+            let _ = inner.secrets.delete(p);
+        }
+        inner.status.send_modify(|st| {
+            st.servers.remove(server);
+        });
+        Ok(())
+    }
+
+    /// The commands that read the journal.
+    async fn execute_later(&self, command: Command) -> Result<Reply, Refusal> {
+        let inner = &self.inner;
+        let journal = inner.journal.as_ref().ok_or(Refusal::NoJournal);
+        match command {
+            Command::QueueList { server } => {
+                let s = inner.server(&server).ok_or(Refusal::NoServer { server })?;
+                let queue = crate::orders::exception_queue(journal?, &s)
+                    .await
+                    .map_err(failed)?;
+                Ok(Reply::Queue { queue })
+            }
+            Command::QueueDismiss {
+                server: _,
+                shop,
+                order,
+            } => {
+                let found = crate::orders::dismiss_queued(journal?, &shop, &order)
+                    .await
+                    .map_err(failed)?;
+                Ok(Reply::Dismissed { found })
+            }
+            Command::History { server, limit } => {
+                let runs = journal?
+                    .runs(server.as_str(), i64::from(limit))
+                    .await
+                    .map_err(failed)?;
+                Ok(Reply::History { runs })
+            }
+            other => Ok(self
+                .execute_now(other)
+                .unwrap_or_else(|c| Reply::refused(failed(format!("unhandled {c:?}"))))),
+        }
+    }
+
+    /// Change the settings in memory, save them, and tell every subscriber.
+    fn change_settings(
+        &self,
+        f: impl FnOnce(&mut Settings) -> Result<(), Refusal>,
+    ) -> Result<(), Refusal> {
+        let inner = &self.inner;
+        if let Some(reason) = &inner.read_only {
+            return Err(Refusal::SettingsReadOnly {
+                reason: reason.clone(),
+            });
+        }
+        let new = {
+            let mut guard = inner.settings.write().expect("settings");
+            let mut copy = guard.clone();
+            f(&mut copy)?;
+            if copy == *guard {
+                return Ok(());
+            }
+            inner
+                .file
+                .save(&copy)
+                .map_err(|e| Refusal::SettingsNotSaved {
+                    reason: e.to_string(),
+                })?;
+            *guard = copy.clone();
+            copy
+        };
+        inner.publish(Update::Settings { settings: new });
+        Ok(())
+    }
+
+    /// Start a job of a server: now, or by the start mode of its task group when `scheduled`.
+    fn start(&self, server_id: &ServerId, job: Job, scheduled: bool) -> Result<RunId, Refusal> {
+        let inner = self.inner.clone();
+        let server = inner.server(server_id).ok_or_else(|| Refusal::NoServer {
+            server: server_id.clone(),
+        })?;
+        let stop = Arc::new(AtomicBool::new(false));
+        {
+            let mut stops = inner.stops.lock().expect("stops");
+            if stops
+                .get(server_id)
+                .is_some_and(|f| !f.load(Ordering::SeqCst))
+            {
+                let st = inner.status.borrow();
+                let task = st
+                    .servers
+                    .get(server_id)
+                    .and_then(|s| s.running.or(s.scheduled))
+                    .unwrap_or(job.task);
+                return Err(Refusal::AlreadyRunning {
+                    server: server_id.clone(),
+                    task,
+                });
+            }
+            stops.insert(server_id.clone(), stop.clone());
+        }
+        let mode = if scheduled {
+            start_mode(&server, job.task)
+        } else {
+            StartMode::OnServerStart
+        };
+        let first = RunId::next();
+        let engine = self.clone();
+        let id = server_id.clone();
+        tokio::spawn(async move {
+            let mut run = Some(first);
+            loop {
+                if let Some(wait) = wait_before(mode) {
+                    let at = Local::now() + chrono::Duration::from_std(wait).unwrap_or_default();
+                    inner.update(&id, |s| {
+                        s.next_run = Some(at);
+                        s.scheduled = Some(job.task);
                     });
+                    if sleep_or_stop(wait, &stop).await {
+                        break;
+                    }
+                }
+                // The settings may have changed while waiting.
+                let Some(server) = inner.server(&id) else {
+                    break;
+                };
+                let run_id = run.take().unwrap_or_else(RunId::next);
+                engine.run_once(&server, run_id, &job, &stop).await;
+                if matches!(mode, StartMode::OnServerStart) || stop.load(Ordering::SeqCst) {
+                    break;
                 }
             }
+            inner.update(&id, |s| {
+                s.next_run = None;
+                s.scheduled = None;
+            });
+            inner.stops.lock().expect("stops").remove(&id);
+            (inner.waker)();
+        });
+        Ok(first)
+    }
+
+    async fn run_once(&self, server: &Server, run: RunId, job: &Job, stop: &Arc<AtomicBool>) {
+        let inner = &self.inner;
+        let id = ServerId::of(server);
+        let task = job.task;
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let reporter = Reporter::new(task, tx).with_stop(stop.clone());
+        inner.update(&id, |s| {
+            s.running = Some(task);
+            s.run = Some(run);
+            s.phase.clear();
+            s.done = 0;
+            s.total = 0;
+            s.started_at = Some(Utc::now());
+        });
+        let send = |event: Event| {
+            inner.publish(Update::Run(RunEvent {
+                server: id.clone(),
+                run,
+                event,
+            }))
+        };
+        send(Event::Started {
+            task,
+            dry_run: job.dry_run,
+        });
+        let handle = tokio::spawn((inner.run_task)(server.clone(), job.clone(), reporter));
+        // Forward events, keeping the status snapshot current.
+        let forward = async {
+            while let Some(e) = rx.recv().await {
+                match &e {
+                    Event::Phase { phase, .. } => inner.update(&id, |s| s.phase = phase.clone()),
+                    Event::Progress { done, total, .. } => inner.update(&id, |s| {
+                        s.done = *done;
+                        s.total = *total;
+                    }),
+                    _ => {}
+                }
+                send(e);
+            }
+        };
+        let (result, ()) = tokio::join!(handle, forward);
+        let result = match result {
+            Ok(r) => r.map_err(|e| e.to_string()),
+            Err(e) => Err(format!("the task stopped unexpectedly: {e}")),
+        };
+        if let Ok(summary) = &result {
+            self.after_run(&id, job, summary);
         }
-    });
-    EngineHandle {
-        commands: cmd_tx,
-        events: Mutex::new(ev_rx),
-        status: status_rx,
+        send(match &result {
+            Ok(summary) => Event::Finished {
+                task,
+                summary: summary.clone(),
+            },
+            Err(message) => Event::Failed {
+                task,
+                message: message.clone(),
+            },
+        });
+        inner.update(&id, |s| {
+            s.running = None;
+            s.run = None;
+            s.last = Some((task, result));
+        });
+    }
+
+    /// Settings a finished run changes: a clean product pull turns itself off, so that it is
+    /// never repeated by accident.
+    fn after_run(&self, id: &ServerId, job: &Job, summary: &RunSummary) {
+        if job.task == Task::ProductPull && !job.dry_run && summary.problems.is_empty() {
+            let _ = self.change_settings(|all| {
+                if let Some(s) = all.servers.iter_mut().find(|s| s.id == id.as_str()) {
+                    s.import.pull_products = false;
+                }
+                Ok(())
+            });
+        }
+    }
+}
+
+fn failed(e: impl std::fmt::Display) -> Refusal {
+    Refusal::Failed {
+        message: e.to_string(),
     }
 }
 
@@ -214,12 +535,12 @@ fn start_mode(server: &Server, task: Task) -> StartMode {
 }
 
 /// How long to wait before the next run of a start mode.
-pub fn wait_before(mode: StartMode) -> Option<std::time::Duration> {
+pub fn wait_before(mode: StartMode) -> Option<Duration> {
     match mode {
         StartMode::OnServerStart => None,
-        StartMode::EveryMinutes { minutes } => Some(std::time::Duration::from_secs(
-            u64::from(minutes.max(1)) * 60,
-        )),
+        StartMode::EveryMinutes { minutes } => {
+            Some(Duration::from_secs(u64::from(minutes.max(1)) * 60))
+        }
         StartMode::AtTime { hour, minute } => {
             let now = Local::now();
             let at = NaiveTime::from_hms_opt(u32::from(hour.min(23)), u32::from(minute.min(59)), 0)
@@ -233,8 +554,8 @@ pub fn wait_before(mode: StartMode) -> Option<std::time::Duration> {
     }
 }
 
-async fn sleep_or_stop(wait: std::time::Duration, stop: &AtomicBool) -> bool {
-    let step = std::time::Duration::from_millis(200);
+async fn sleep_or_stop(wait: Duration, stop: &AtomicBool) -> bool {
+    let step = Duration::from_millis(200);
     let mut left = wait;
     while !left.is_zero() {
         if stop.load(Ordering::SeqCst) {
@@ -247,117 +568,51 @@ async fn sleep_or_stop(wait: std::time::Duration, stop: &AtomicBool) -> bool {
     stop.load(Ordering::SeqCst)
 }
 
-async fn run_once(
-    shared: &Arc<Shared>,
-    server: &Server,
-    task: Task,
-    dry_run: bool,
-    stop: &Arc<AtomicBool>,
-    run_task: &TaskRunner,
-) {
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let reporter = Reporter::new(task, tx).with_stop(stop.clone());
-    shared.update(&server.id, |s| {
-        s.running = Some(task);
-        s.phase.clear();
-        s.done = 0;
-        s.total = 0;
-        s.started_at = Some(Utc::now());
-    });
-    let _ = shared.events.send(Event::Started { task, dry_run });
-    let fut = run_task(server.clone(), task, dry_run, reporter);
-    let handle = tokio::spawn(fut);
-    // Forward events, keeping the status snapshot current.
-    let forward = {
-        let shared = shared.clone();
-        let id = server.id.clone();
-        async move {
-            while let Some(e) = rx.recv().await {
-                match &e {
-                    Event::Phase { phase, .. } => shared.update(&id, |s| s.phase = phase.clone()),
-                    Event::Progress { done, total, .. } => shared.update(&id, |s| {
-                        s.done = *done;
-                        s.total = *total;
-                    }),
-                    _ => (shared.waker)(),
-                }
-                let _ = shared.events.send(e);
-            }
-        }
-    };
-    let (result, ()) = tokio::join!(handle, forward);
-    let result = match result {
-        Ok(r) => r.map_err(|e| e.to_string()),
-        Err(e) => Err(format!("the task stopped unexpectedly: {e}")),
-    };
-    let _ = shared.events.send(match &result {
-        Ok(summary) => Event::Finished {
-            task,
-            summary: summary.clone(),
-        },
-        Err(message) => Event::Failed {
-            task,
-            message: message.clone(),
-        },
-    });
-    shared.update(&server.id, |s| {
-        s.running = None;
-        s.last = Some((task, result));
-    });
+/// Start an engine on the current tokio runtime with no journal of its own (tests, the window
+/// with a fake runner).
+pub fn spawn_engine(
+    settings: SettingsFile,
+    run_task: TaskRunner,
+    waker: Box<dyn Fn() + Send + Sync>,
+) -> crate::EngineHandle {
+    crate::EngineHandle::new(Engine::new(EngineConfig {
+        settings,
+        run_task,
+        secrets: Arc::new(crate::MemorySecretStore::default()),
+        journal: None,
+        waker,
+    }))
 }
 
 /// The task functions of the engine, wired to real databases and shops.
-pub fn default_task_runner(
-    secrets: Arc<dyn SecretStore>,
-    journal: Journal,
-    settings: SettingsFile,
-) -> TaskRunner {
-    Arc::new(
-        move |server: Server, task: Task, dry_run: bool, reporter: Reporter| {
-            Box::pin(run_and_record(
-                server,
-                task,
-                dry_run,
-                reporter,
-                secrets.clone(),
-                journal.clone(),
-                settings.clone(),
-            ))
-        },
-    )
+pub fn default_task_runner(secrets: Arc<dyn SecretStore>, journal: Journal) -> TaskRunner {
+    Arc::new(move |server: Server, job: Job, reporter: Reporter| {
+        Box::pin(run_and_record(
+            server,
+            job,
+            reporter,
+            secrets.clone(),
+            journal.clone(),
+        ))
+    })
 }
 
 /// Owned arguments, so that the future is `Send` for the runner's `'static` box.
 async fn run_and_record(
     server: Server,
-    task: Task,
-    dry_run: bool,
+    job: Job,
     reporter: Reporter,
     secrets: Arc<dyn SecretStore>,
     journal: Journal,
-    settings: SettingsFile,
 ) -> Result<RunSummary, EngineError> {
     let started = Utc::now();
-    let result = crate::tasks::run_task(
-        &server, task, dry_run, &reporter, &*secrets, &journal, &settings,
-    )
-    .await;
-    let record = result.clone_summary();
+    let result = crate::tasks::run_job(&server, &job, &reporter, &*secrets, &journal).await;
+    let record = match &result {
+        Ok(s) => Ok(s.clone()),
+        Err(e) => Err(e.to_string()),
+    };
     journal
-        .record_run(&server.id, task, started, &record)
+        .record_run(&server.id, job.task, started, &record)
         .await?;
     result
-}
-
-trait CloneSummary {
-    fn clone_summary(&self) -> Result<RunSummary, String>;
-}
-
-impl CloneSummary for Result<RunSummary, EngineError> {
-    fn clone_summary(&self) -> Result<RunSummary, String> {
-        match self {
-            Ok(s) => Ok(s.clone()),
-            Err(e) => Err(e.to_string()),
-        }
-    }
 }

@@ -7,11 +7,35 @@ use crate::correspondence::{MatchStatus, check};
 use crate::error::EngineError;
 use crate::events::{ItemProblem, Level, Reporter, RunSummary, Task};
 use crate::journal::Journal;
+use crate::runner::Job;
 use crate::secrets::SecretStore;
 use crate::settings::{Server, SettingsFile};
 use crate::validate::validate;
 
-/// Run one task of a server to the end.
+/// Run one job of the engine to the end. A clean product pull is turned off by the engine, the
+/// only writer of the settings.
+pub(crate) async fn run_job(
+    server: &Server,
+    job: &Job,
+    reporter: &Reporter,
+    secrets: &dyn SecretStore,
+    journal: &Journal,
+) -> Result<RunSummary, EngineError> {
+    let order = job.order.as_deref();
+    run(
+        server,
+        job.task,
+        job.dry_run,
+        order,
+        reporter,
+        secrets,
+        journal,
+        None,
+    )
+    .await
+}
+
+/// Run one task of a server to the end (headless, without an engine).
 pub async fn run_task(
     server: &Server,
     task: Task,
@@ -21,16 +45,40 @@ pub async fn run_task(
     journal: &Journal,
     settings: &SettingsFile,
 ) -> Result<RunSummary, EngineError> {
+    let settings = Some(settings);
+    run(
+        server, task, dry_run, None, reporter, secrets, journal, settings,
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn run(
+    server: &Server,
+    task: Task,
+    dry_run: bool,
+    order: Option<&str>,
+    reporter: &Reporter,
+    secrets: &dyn SecretStore,
+    journal: &Journal,
+    settings: Option<&SettingsFile>,
+) -> Result<RunSummary, EngineError> {
     reporter.phase("Свързване със Склад Pro и магазина");
     let wh = open_warehouse(server, secrets).await?;
     let shop = shop_client(server, secrets)?;
-    checked(&wh, server, task).await?;
+    // A retry imports orders: the import's settings are checked.
+    let checked_as = if task == Task::QueueRetry {
+        Task::OrderImport
+    } else {
+        task
+    };
+    checked(&wh, server, checked_as).await?;
     match task {
         Task::Export => {
             crate::export::run_export(&wh, &shop, journal, server, reporter, dry_run).await
         }
         Task::ProductPull => {
-            crate::pull::run_pull(&wh, &shop, server, Some(settings), reporter, dry_run).await
+            crate::pull::run_pull(&wh, &shop, server, settings, reporter, dry_run).await
         }
         Task::Correspondence => {
             let rows = check(&wh, &shop, server, reporter).await?;
@@ -66,6 +114,16 @@ pub async fn run_task(
         Task::OrderImport => {
             crate::orders::run_import(&wh, &shop, journal, server, reporter, dry_run, None).await
         }
+        Task::QueueRetry => match order {
+            Some(id) => {
+                crate::orders::retry_queued(&wh, &shop, journal, server, id, reporter, dry_run)
+                    .await
+            }
+            None => {
+                crate::orders::retry_all_queued(&wh, &shop, journal, server, reporter, dry_run)
+                    .await
+            }
+        },
     }
 }
 

@@ -360,22 +360,32 @@ async fn the_runner_runs_a_task_and_reports_progress_and_history() {
         .unwrap();
     let woken = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let w = woken.clone();
-    let handle = spawn_engine(
-        f.file.clone(),
-        default_task_runner(f.secrets.clone(), journal.clone(), f.file.clone()),
-        Box::new(move || {
+    let secrets: Arc<dyn SecretStore> = f.secrets.clone();
+    let handle = EngineHandle::new(Engine::new(EngineConfig {
+        settings: f.file.clone(),
+        run_task: default_task_runner(secrets.clone(), journal.clone()),
+        secrets,
+        journal: Some(journal.clone()),
+        waker: Box::new(move || {
             w.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         }),
-    );
+    }));
     handle.send(Command::Start {
-        server_id: f.server.id.clone(),
+        server: f.server.id.as_str().into(),
         task: Task::Export,
         dry_run: false,
         scheduled: false,
     });
     let mut events = Vec::new();
     for _ in 0..200 {
-        events.extend(handle.drain_events());
+        events.extend(handle.drain_events().into_iter().map(|e| {
+            assert_eq!(
+                e.server.as_str(),
+                f.server.id,
+                "every event names its server"
+            );
+            e.event
+        }));
         if events
             .iter()
             .any(|e| matches!(e, Event::Finished { .. } | Event::Failed { .. }))
@@ -407,27 +417,41 @@ async fn the_runner_runs_a_task_and_reports_progress_and_history() {
         if handle
             .status()
             .servers
-            .get(&f.server.id)
+            .get(f.server.id.as_str())
             .is_some_and(|s| s.running.is_none() && s.last.is_some())
         {
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let status = handle.status().servers[&f.server.id].clone();
+    let status = handle.status().servers[f.server.id.as_str()].clone();
     assert!(matches!(status.last, Some((Task::Export, Ok(ref s))) if s.created == 15));
     assert_eq!(f.sandbox.state().variants().len(), 15);
     let history = journal.runs(&f.server.id, 10).await.unwrap();
     assert_eq!(history.len(), 1);
     assert!(history[0].ok);
 
-    // Wrong settings fail with a clear message, and nothing is written.
-    let mut all = f.file.load().unwrap();
-    all.servers[0].export.object = Some(9_999);
-    f.file.save(&all).unwrap();
+    // Wrong settings, saved through the engine (the only writer of the file), fail the next
+    // run with a clear message, and nothing is written.
+    let mut changed = f.server.clone();
+    changed.export.object = Some(9_999);
+    handle.send(Command::SaveServer {
+        server: Box::new(changed),
+    });
+    let replies = handle.drain_replies();
+    assert!(
+        matches!(replies[0], Reply::Started { .. }),
+        "the first start was answered: {replies:?}"
+    );
+    assert_eq!(replies.last(), Some(&Reply::Done), "the save was answered");
+    assert_eq!(
+        f.file.load().unwrap().servers[0].export.object,
+        Some(9_999),
+        "the engine saved the file"
+    );
     f.sandbox.state().clear_request_log();
     handle.send(Command::Start {
-        server_id: f.server.id.clone(),
+        server: f.server.id.as_str().into(),
         task: Task::Export,
         dry_run: false,
         scheduled: false,
@@ -435,7 +459,7 @@ async fn the_runner_runs_a_task_and_reports_progress_and_history() {
     let mut failed = None;
     for _ in 0..200 {
         for e in handle.drain_events() {
-            if let Event::Failed { message, .. } = e {
+            if let Event::Failed { message, .. } = e.event {
                 failed = Some(message);
             }
         }

@@ -21,8 +21,8 @@ use skladsync_engine::lookups::{self, GoodChoice, LookupError, ShopInfo, Warehou
 use skladsync_engine::orders::QueuedOrder;
 use skladsync_engine::settings::{Server, Settings, SettingsFile};
 use skladsync_engine::{
-    Command, EngineHandle, Event, ItemProblem, Journal, Level, RunRecord, SecretStore, Status,
-    Task, TaskRunner, default_task_runner, spawn_engine,
+    Command, Engine, EngineConfig, EngineHandle, Event, ItemProblem, Journal, Level, Reply,
+    RunEvent, RunRecord, SecretStore, Status, Task, TaskRunner, Update, default_task_runner,
 };
 use skladsync_warehouse::Connection;
 
@@ -115,7 +115,7 @@ enum Done {
     History(String, Result<Vec<RunRecord>, String>),
     PickedFile(String, PathBuf),
     Queue(String, Result<Vec<QueuedOrder>, LookupError>),
-    Retried(String, Result<skladsync_engine::RunSummary, LookupError>),
+    Dismissed(String, Result<skladsync_engine::RunSummary, LookupError>),
     CsvSaved(Result<PathBuf, String>),
     /// A dialog was cancelled.
     Nothing,
@@ -134,6 +134,9 @@ pub struct AppInit {
     /// The engine's task runner; `None`: the real tasks ([`default_task_runner`], needs a
     /// journal).
     pub runner: Option<TaskRunner>,
+    /// The engine of a running `skladsync serve` to attach to; `None`: the window starts its
+    /// own engine.
+    pub attach: Option<skladsync_engine::control::RemoteEngine>,
     /// The server selected at the start.
     pub select: Option<String>,
     /// The window's language; `None`: the one chosen last time ([`remembered_lang`]), else
@@ -205,8 +208,6 @@ pub struct App {
     pub log: Vec<LogLine>,
     pub log_filter: Level,
     pub status: Status,
-    /// Which server a task was last started on (events carry the task, not the server).
-    started_on: HashMap<Task, String>,
     /// The last error saving the settings.
     pub save_error: Option<String>,
     done_tx: mpsc::Sender<Done>,
@@ -229,17 +230,24 @@ impl App {
                 .journal
                 .clone()
                 .expect("the real task runner needs a journal");
-            default_task_runner(init.secrets.clone(), journal, init.settings.clone())
+            default_task_runner(init.secrets.clone(), journal)
         });
         let engine = {
             let _guard = init.runtime.enter();
             let w = waker.clone();
-            spawn_engine(init.settings.clone(), runner, Box::new(move || w()))
+            match init.attach {
+                // `skladsync serve` runs for these settings: the window is a view of it.
+                Some(remote) => EngineHandle::attach(remote, Box::new(move || w())),
+                None => EngineHandle::new(Engine::new(EngineConfig {
+                    settings: init.settings.clone(),
+                    run_task: runner,
+                    secrets: init.secrets.clone(),
+                    journal: init.journal.clone(),
+                    waker: Box::new(move || w()),
+                })),
+            }
         };
-        let (save_error, settings) = match init.settings.load() {
-            Ok(s) => (None, s),
-            Err(e) => (Some(e.to_string()), Settings::default()),
-        };
+        let (settings, save_error) = engine.settings();
         let selected = init
             .select
             .filter(|id| settings.servers.iter().any(|s| &s.id == id))
@@ -268,7 +276,6 @@ impl App {
             log: Vec::new(),
             log_filter: Level::Info,
             status: Status::default(),
-            started_on: HashMap::new(),
             save_error,
             done_tx,
             done_rx,
@@ -285,6 +292,11 @@ impl App {
 
     pub fn settings_file(&self) -> &SettingsFile {
         &self.file
+    }
+
+    /// Whether the window shows the engine of a running `skladsync serve`.
+    pub fn is_attached(&self) -> bool {
+        self.engine.is_attached()
     }
 
     pub fn server(&self, id: &str) -> Option<&Server> {
@@ -322,19 +334,16 @@ impl App {
         });
     }
 
-    /// „Опитай отново“: import one queued order again (`None`: all of them).
+    /// „Опитай отново“: import one queued order again (`None`: all of them). The engine runs it
+    /// as a task of the server, so that Stop reaches it and the status shows it.
     pub fn retry_queued(&mut self, id: &str, order_id: Option<String>) {
-        let (Some(journal), Some(server)) = (self.journal.clone(), self.server(id).cloned()) else {
+        if self.journal.is_none() {
             return;
-        };
+        }
         self.view(id).queue_busy = true;
-        let secrets = self.secrets.clone();
-        self.spawn(async move {
-            let reporter = skladsync_engine::Reporter::silent(Task::OrderImport);
-            let r =
-                lookups::retry_queued(&server, &*secrets, &journal, order_id.as_deref(), &reporter)
-                    .await;
-            Done::Retried(server.id, r)
+        self.engine.send(Command::QueueRetry {
+            server: id.into(),
+            order: order_id,
         });
     }
 
@@ -347,7 +356,7 @@ impl App {
         let server = id.to_owned();
         self.spawn(async move {
             let r = lookups::dismiss_queued(&journal, &shop, &order_id).await;
-            Done::Retried(server, r.map(|_| skladsync_engine::RunSummary::default()))
+            Done::Dismissed(server, r.map(|_| skladsync_engine::RunSummary::default()))
         });
     }
 
@@ -434,10 +443,9 @@ impl App {
     /// Start a task of a server; `scheduled`: by its start mode (Старт of „Действия“),
     /// otherwise at once (the guided pull, a trial run).
     pub fn start(&mut self, id: &str, task: Task, dry_run: bool, scheduled: bool) {
-        self.started_on.insert(task, id.to_owned());
         self.view(id).problems.retain(|(t, _, _)| *t != task);
         self.engine.send(Command::Start {
-            server_id: id.to_owned(),
+            server: id.into(),
             task,
             dry_run,
             scheduled,
@@ -445,26 +453,34 @@ impl App {
     }
 
     pub fn stop(&mut self, id: &str) {
-        self.engine.send(Command::Stop {
-            server_id: id.to_owned(),
-        });
+        self.engine.send(Command::Stop { server: id.into() });
     }
 
-    /// Replace a server's settings and save the file.
+    /// Replace a server's settings; the engine saves them.
     pub fn update_server(&mut self, server: Server) {
         if let Some(s) = self.settings.servers.iter_mut().find(|s| s.id == server.id) {
             if *s == server {
                 return;
             }
-            *s = server;
+            *s = server.clone();
         } else {
-            self.settings.servers.push(server);
+            self.settings.servers.push(server.clone());
         }
-        self.save();
+        self.engine.send(Command::SaveServer {
+            server: Box::new(server),
+        });
+        self.take_replies();
     }
 
-    pub fn save(&mut self) {
-        self.save_error = self.file.save(&self.settings).err().map(|e| e.to_string());
+    /// Replies of the engine: a refused command is shown where the settings error is.
+    fn take_replies(&mut self) {
+        for reply in self.engine.drain_replies() {
+            match reply {
+                Reply::Refused { refusal } => self.save_error = Some(refusal.to_string()),
+                Reply::Done => self.save_error = None,
+                _ => {}
+            }
+        }
     }
 
     /// Нов: a server with the defaults, selected, with the Редакция dialog open.
@@ -517,31 +533,16 @@ impl App {
 
     /// Изтрий: the server (stopped first), its secrets and its view.
     pub fn delete_server(&mut self, id: &str) {
-        self.stop(id);
-        if let Some(s) = self.server(id).cloned() {
-            let _ = self.secrets.delete(&s.shop.api_key);
-            if let Some(p) = &s.warehouse.password {
-                let _ = self.secrets.delete(p);
-            }
-        }
+        self.engine
+            .send(Command::DeleteServer { server: id.into() });
+        self.take_replies();
         self.settings.servers.retain(|s| s.id != id);
         self.views.remove(id);
-        self.save();
         if self.selected.as_deref() == Some(id) {
             self.selected = None;
             if let Some(first) = self.settings.servers.first().map(|s| s.id.clone()) {
                 self.select(&first);
             }
-        }
-    }
-
-    /// Reload one server from the file (the engine changed it, e.g. after the product pull).
-    fn reload_server(&mut self, id: &str) {
-        if let Ok(all) = self.file.load()
-            && let Some(fresh) = all.servers.into_iter().find(|s| s.id == id)
-            && let Some(s) = self.settings.servers.iter_mut().find(|s| s.id == id)
-        {
-            *s = fresh;
         }
     }
 
@@ -614,7 +615,7 @@ impl App {
                         Err(e) => v.queue_note = Some(Err(e)),
                     }
                 }
-                Done::Retried(id, r) => {
+                Done::Dismissed(id, r) => {
                     let v = self.view(&id);
                     v.queue_busy = false;
                     v.queue_note = Some(r);
@@ -628,22 +629,20 @@ impl App {
                 }
             }
         }
+        self.take_replies();
         self.status = self.engine.status();
-        for event in self.engine.drain_events() {
-            self.take_event(event);
+        for update in self.engine.drain_updates() {
+            match update {
+                Update::Run(e) => self.take_event(e),
+                // The engine saved them (a command, or a task such as the product pull).
+                Update::Settings { settings } => self.settings = settings,
+            }
         }
     }
 
-    fn server_of(&self, task: Task) -> Option<String> {
-        self.status
-            .servers
-            .iter()
-            .find(|(_, s)| s.running == Some(task))
-            .map(|(id, _)| id.clone())
-            .or_else(|| self.started_on.get(&task).cloned())
-    }
-
-    fn take_event(&mut self, event: Event) {
+    fn take_event(&mut self, event: RunEvent) {
+        let server = event.server.to_string();
+        let event = event.event;
         let task = match &event {
             Event::Started { task, .. }
             | Event::Phase { task, .. }
@@ -653,7 +652,6 @@ impl App {
             | Event::Finished { task, .. }
             | Event::Failed { task, .. } => *task,
         };
-        let server = self.server_of(task).unwrap_or_default();
         let line = |level: Level, message: String| LogLine {
             at: chrono::Local::now(),
             server: server.clone(),
@@ -708,11 +706,12 @@ impl App {
                 if task == Task::ProductPull {
                     v.pull.finished(&summary);
                 }
-                v.last = Some((task, Ok(summary)));
-                if task == Task::ProductPull {
-                    self.reload_server(&server);
+                if task == Task::QueueRetry {
+                    v.queue_busy = false;
+                    v.queue_note = Some(Ok(summary.clone()));
                 }
-                if task == Task::OrderImport {
+                v.last = Some((task, Ok(summary)));
+                if matches!(task, Task::OrderImport | Task::QueueRetry) {
                     self.load_queue(&server);
                 }
                 self.load_history(&server);
@@ -724,6 +723,12 @@ impl App {
                 if task == Task::ProductPull {
                     v.pull.failed(&message);
                 }
+                if task == Task::QueueRetry {
+                    v.queue_busy = false;
+                    v.queue_note = Some(Err(LookupError::Other(message.clone())));
+                    self.load_queue(&server);
+                }
+                let v = self.view(&server);
                 v.last = Some((task, Err(message)));
                 self.load_history(&server);
             }
@@ -852,7 +857,7 @@ impl App {
                 let running = self
                     .status
                     .servers
-                    .get(&s.id)
+                    .get(s.id.as_str())
                     .is_some_and(|st| st.running.is_some());
                 let text = format!("{}{}", if running { "• " } else { "" }, s.name);
                 let r = ui

@@ -101,7 +101,7 @@ impl std::fmt::Display for Reason {
 }
 
 /// An order in the exception queue.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QueuedOrder {
     pub shop: String,
     pub order_id: String,

@@ -1,0 +1,220 @@
+//! `skladsync serve` as a process: a client attaches through the control endpoint, starts an
+//! export and sees its progress; a second `serve` on the same settings refuses, naming the
+//! running one; SIGTERM mid-run ends the process cleanly within 5 s, with every good the
+//! journal says was pushed really in the shop as pushed.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use cloudcart_sandbox::{Sandbox, SandboxConfig};
+use futures::StreamExt as _;
+use skladsync_engine::control::{self, Claim, RemoteEngine};
+use skladsync_engine::settings::SettingsFile;
+use skladsync_engine::{Command as EngineCommand, EnvSecretStore, Event, Journal, Reply, Task};
+use skladsync_warehouse::{BlankDatabase, Connection, SeedOptions, Warehouse};
+
+fn skladsync(data: &std::path::Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_skladsync"));
+    cmd.args(["--data-dir", &data.display().to_string()]);
+    cmd
+}
+
+fn attach(file: &SettingsFile, child: &mut Child) -> RemoteEngine {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Ok(Claim::Running(remote)) = control::claim(file) {
+            return remote;
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("serve ended early: {status}");
+        }
+        assert!(Instant::now() < deadline, "serve never listened");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_runs_attaches_refuses_a_second_copy_and_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let db = dir.path().join("wh.db");
+    let wh = Warehouse::create_blank(
+        &Connection::Sqlite { path: db.clone() },
+        &BlankDatabase::default(),
+    )
+    .await
+    .unwrap();
+    wh.seed(&SeedOptions {
+        goods: 300,
+        objects: 1,
+        partners: 2,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    // A shop that takes 10 requests a second: the export of 300 goods takes long enough to be
+    // stopped in the middle.
+    let sandbox = Sandbox::start(SandboxConfig {
+        rate_limit_per_minute: Some(600),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+
+    let settings_path = dir.path().join("settings.json");
+    let file = SettingsFile::at(&settings_path);
+    let mut server = skladsync_engine::Server::new(
+        "shop1",
+        "Магазин",
+        sandbox.base_url(),
+        Connection::Sqlite { path: db.clone() },
+    );
+    server.export.object = Some(wh.locations().await.unwrap()[0].id);
+    // Nothing starts by itself: the client starts the export.
+    server.export.enabled = false;
+    server.import.enabled = false;
+    let mut all = skladsync_engine::Settings::default();
+    all.servers.push(server.clone());
+    file.save(&all).unwrap();
+    let key_var = EnvSecretStore::variable(&server.shop.api_key);
+
+    let mut child = skladsync(&data)
+        .args(["serve", "--settings", &settings_path.display().to_string()])
+        .env(&key_var, sandbox.api_key())
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(
+            std::fs::File::create(dir.path().join("serve.err")).unwrap(),
+        ))
+        .spawn()
+        .unwrap();
+    let remote = attach(&file, &mut child);
+
+    // A second serve on the same settings refuses at once, naming the running one.
+    let second = skladsync(&data)
+        .args(["serve", "--settings", &settings_path.display().to_string()])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(3), "{said}");
+    assert!(said.contains(&remote.info().pid.to_string()), "{said}");
+
+    let mut updates = Box::pin(remote.updates().await.unwrap());
+    // The window's engine handle attaches to the same engine.
+    let window = skladsync_engine::EngineHandle::attach(remote.clone(), Box::new(|| {}));
+    assert!(window.is_attached());
+    let (seen, read_only) = window.settings();
+    assert_eq!(read_only, None);
+    assert_eq!(seen.servers[0].name, "Магазин");
+    let reply = remote
+        .execute(&EngineCommand::Start {
+            server: "shop1".into(),
+            task: Task::Export,
+            dry_run: false,
+            scheduled: false,
+        })
+        .await
+        .unwrap();
+    let Reply::Started { run, .. } = reply else {
+        panic!("{reply:?}");
+    };
+    let mut progress = 0;
+    while progress < 5 {
+        let u = tokio::time::timeout(Duration::from_secs(60), updates.next())
+            .await
+            .expect("progress arrives")
+            .expect("the engine goes on")
+            .unwrap();
+        if let skladsync_engine::Update::Run(e) = u {
+            assert_eq!(e.server.as_str(), "shop1");
+            assert_eq!(e.run, run);
+            match e.event {
+                Event::Progress { done, .. } if done > 0 => progress += 1,
+                Event::Finished { .. } | Event::Failed { .. } => {
+                    panic!("the export ended before it could be stopped: {:?}", e.event)
+                }
+                _ => {}
+            }
+        }
+    }
+    let st = remote.status().await.unwrap();
+    assert_eq!(st.servers["shop1"].running, Some(Task::Export));
+    // The window's handle sees the same run.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let events = window.drain_events();
+        if events
+            .iter()
+            .any(|e| e.run == run && matches!(e.event, Event::Progress { .. }))
+            && window.status().servers.get("shop1").and_then(|s| s.run) == Some(run)
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the window saw no progress");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // SIGTERM in the middle of the export.
+    let asked = Instant::now();
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if asked.elapsed() > Duration::from_secs(5) {
+            let _ = child.kill();
+            panic!(
+                "serve did not stop within 5 s:\n{}",
+                std::fs::read_to_string(dir.path().join("serve.err")).unwrap_or_default()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let log = std::fs::read_to_string(dir.path().join("serve.err")).unwrap();
+    assert_eq!(status.code(), Some(0), "{log}");
+    assert!(
+        !control::info_path(&file).exists(),
+        "the address file is gone"
+    );
+    assert!(matches!(control::claim(&file).unwrap(), Claim::Owner(_)));
+    assert!(
+        std::fs::read_dir(data.join("logs"))
+            .unwrap()
+            .filter_map(Result::ok)
+            .any(|f| f.file_name().to_string_lossy().starts_with("skladsync")),
+        "a daily log file is written"
+    );
+
+    // Nothing half-written: the run stopped before its end, and every good the journal records
+    // as pushed is in the shop with the quantity and price recorded.
+    let journal = Journal::open(&data.join("journal.db")).await.unwrap();
+    let pushed = journal.pushed("shop1").await.unwrap();
+    let variants = sandbox.state().variants();
+    assert!(!pushed.is_empty(), "some goods were pushed before the stop");
+    assert!(
+        pushed.len() < 300,
+        "the export was stopped before its end ({} pushed)",
+        pushed.len()
+    );
+    for p in pushed.values() {
+        let v = variants
+            .iter()
+            .find(|v| v.id.to_string() == p.variant_id)
+            .unwrap_or_else(|| panic!("good {} is recorded but not in the shop", p.good_id));
+        if let Some(q) = p.quantity {
+            assert_eq!(
+                v.quantity.map(|x| x.to_string()),
+                Some(q.normalize().to_string()),
+                "good {}",
+                p.good_id
+            );
+        }
+    }
+    let history = journal.runs("shop1", 5).await.unwrap();
+    assert_eq!(history.len(), 1, "the stopped run is in the history");
+    assert!(!history[0].ok);
+    sandbox.shutdown().await;
+}

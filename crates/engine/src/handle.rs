@@ -1,0 +1,241 @@
+//! The window's side of an engine: commands are sent without waiting; their replies, the run
+//! events, the settings changes and the status snapshot are drained once a frame. The engine is
+//! either this process's own ([`EngineHandle::new`]) or the one `skladsync serve` runs
+//! ([`EngineHandle::attach`]), reached through its control endpoint — the window cannot tell
+//! them apart.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::StreamExt as _;
+use tokio::sync::mpsc;
+
+use crate::control::RemoteEngine;
+use crate::protocol::{Command, Refusal, Reply, RunEvent, Status, Update};
+use crate::runner::{Engine, Waker};
+use crate::settings::Settings;
+
+/// How often an attached window refreshes the status of a running service while no update
+/// comes (the updates refresh it too).
+pub const REMOTE_STATUS_EVERY: Duration = Duration::from_millis(500);
+
+enum Backend {
+    Local(Engine),
+    Remote {
+        remote: RemoteEngine,
+        status: Arc<Mutex<Status>>,
+        waker: Arc<Waker>,
+    },
+}
+
+pub struct EngineHandle {
+    backend: Backend,
+    runtime: tokio::runtime::Handle,
+    updates: Mutex<mpsc::UnboundedReceiver<Update>>,
+    replies: Mutex<mpsc::UnboundedReceiver<Reply>>,
+    reply_tx: mpsc::UnboundedSender<Reply>,
+}
+
+impl EngineHandle {
+    /// A handle of this process's engine; must be made within the engine's tokio runtime.
+    pub fn new(engine: Engine) -> EngineHandle {
+        let updates = Mutex::new(engine.subscribe());
+        let (reply_tx, reply_rx) = mpsc::unbounded_channel();
+        EngineHandle {
+            backend: Backend::Local(engine),
+            runtime: tokio::runtime::Handle::current(),
+            updates,
+            replies: Mutex::new(reply_rx),
+            reply_tx,
+        }
+    }
+
+    /// Attach to the engine `skladsync serve` runs; must be made within a tokio runtime. The
+    /// updates and the status follow it in the background; `waker` is called when they change.
+    pub fn attach(remote: RemoteEngine, waker: Waker) -> EngineHandle {
+        let (up_tx, up_rx) = mpsc::unbounded_channel();
+        let (reply_tx, reply_rx) = mpsc::unbounded_channel();
+        let status = Arc::new(Mutex::new(Status::default()));
+        let waker = Arc::new(waker);
+        let runtime = tokio::runtime::Handle::current();
+        {
+            let (remote, status, waker) = (remote.clone(), status.clone(), waker.clone());
+            runtime.spawn(async move {
+                follow(remote, up_tx, status, waker).await;
+            });
+        }
+        EngineHandle {
+            backend: Backend::Remote {
+                remote,
+                status,
+                waker,
+            },
+            runtime,
+            updates: Mutex::new(up_rx),
+            replies: Mutex::new(reply_rx),
+            reply_tx,
+        }
+    }
+
+    /// This process's engine, when the handle is not attached to a service.
+    pub fn engine(&self) -> Option<&Engine> {
+        match &self.backend {
+            Backend::Local(e) => Some(e),
+            Backend::Remote { .. } => None,
+        }
+    }
+
+    /// Whether the engine is the one a running `skladsync serve` owns.
+    pub fn is_attached(&self) -> bool {
+        matches!(self.backend, Backend::Remote { .. })
+    }
+
+    /// The settings as the engine holds them, and why they cannot be written, when they
+    /// cannot. Waits for an attached service's answer.
+    pub fn settings(&self) -> (Settings, Option<String>) {
+        match &self.backend {
+            Backend::Local(e) => (e.settings(), e.read_only().map(str::to_owned)),
+            Backend::Remote { remote, .. } => {
+                let remote = remote.clone();
+                let answer = std::thread::scope(|s| {
+                    s.spawn(|| {
+                        self.runtime
+                            .block_on(async move { remote.execute(&Command::Settings).await })
+                    })
+                    .join()
+                });
+                match answer {
+                    Ok(Ok(Reply::Settings { settings })) => (settings, None),
+                    Ok(Ok(other)) => (Settings::default(), Some(format!("{other:?}"))),
+                    Ok(Err(e)) => (Settings::default(), Some(e.to_string())),
+                    Err(_) => (Settings::default(), Some("the request failed".into())),
+                }
+            }
+        }
+    }
+
+    /// Send a command; its reply comes back through [`EngineHandle::drain_replies`]. With this
+    /// process's engine, commands that need no waiting are carried out at once, in the order
+    /// sent.
+    pub fn send(&self, command: Command) {
+        let _guard = self.runtime.enter();
+        let tx = self.reply_tx.clone();
+        match &self.backend {
+            Backend::Local(engine) => match engine.execute_now(command) {
+                Ok(reply) => {
+                    let _ = tx.send(reply);
+                    engine.wake();
+                }
+                Err(command) => {
+                    let engine = engine.clone();
+                    self.runtime.spawn(async move {
+                        let reply = engine.execute(command).await;
+                        let _ = tx.send(reply);
+                        engine.wake();
+                    });
+                }
+            },
+            Backend::Remote { remote, waker, .. } => {
+                let (remote, waker) = (remote.clone(), waker.clone());
+                self.runtime.spawn(async move {
+                    let reply = remote.execute(&command).await.unwrap_or_else(|e| {
+                        Reply::refused(Refusal::Failed {
+                            message: e.to_string(),
+                        })
+                    });
+                    let _ = tx.send(reply);
+                    waker();
+                });
+            }
+        }
+    }
+
+    /// Run events that arrived since the last call; never blocks.
+    pub fn drain_events(&self) -> Vec<RunEvent> {
+        self.drain_updates()
+            .into_iter()
+            .filter_map(|u| match u {
+                Update::Run(e) => Some(e),
+                Update::Settings { .. } => None,
+            })
+            .collect()
+    }
+
+    /// Every update that arrived since the last call; never blocks.
+    pub fn drain_updates(&self) -> Vec<Update> {
+        let mut out = Vec::new();
+        if let Ok(mut rx) = self.updates.lock() {
+            while let Ok(e) = rx.try_recv() {
+                out.push(e);
+            }
+        }
+        out
+    }
+
+    /// Replies to the commands sent, in the order they were answered; never blocks.
+    pub fn drain_replies(&self) -> Vec<Reply> {
+        let mut out = Vec::new();
+        if let Ok(mut rx) = self.replies.lock() {
+            while let Ok(r) = rx.try_recv() {
+                out.push(r);
+            }
+        }
+        out
+    }
+
+    pub fn status(&self) -> Status {
+        match &self.backend {
+            Backend::Local(e) => e.status(),
+            Backend::Remote { status, .. } => status.lock().expect("status").clone(),
+        }
+    }
+}
+
+/// Follow an attached service: its updates into the handle, its status refreshed on each
+/// update and every [`REMOTE_STATUS_EVERY`]; reconnects while the service runs.
+async fn follow(
+    remote: RemoteEngine,
+    tx: mpsc::UnboundedSender<Update>,
+    status: Arc<Mutex<Status>>,
+    waker: Arc<Waker>,
+) {
+    let refresh = |st: Status| {
+        *status.lock().expect("status") = st;
+        waker();
+    };
+    let mut last = tokio::time::Instant::now();
+    while !tx.is_closed() {
+        let Ok(stream) = remote.updates().await else {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            continue;
+        };
+        let mut stream = Box::pin(stream);
+        if let Ok(st) = remote.status().await {
+            refresh(st);
+        }
+        loop {
+            match tokio::time::timeout(REMOTE_STATUS_EVERY, stream.next()).await {
+                Ok(Some(Ok(u))) => {
+                    if tx.send(u).is_err() {
+                        return;
+                    }
+                    waker();
+                    // At most a few status reads a second, however many updates come.
+                    if last.elapsed() >= REMOTE_STATUS_EVERY / 2 {
+                        last = tokio::time::Instant::now();
+                        if let Ok(st) = remote.status().await {
+                            refresh(st);
+                        }
+                    }
+                }
+                Ok(Some(Err(_)) | None) => break,
+                Err(_) => {
+                    last = tokio::time::Instant::now();
+                    if let Ok(st) = remote.status().await {
+                        refresh(st);
+                    }
+                }
+            }
+        }
+    }
+}

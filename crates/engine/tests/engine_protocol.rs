@@ -1,0 +1,231 @@
+//! The engine's protocol: every run event names its server and run, the engine is the only
+//! writer of the settings, a damaged settings file is never overwritten, and a queue retry is a
+//! run that Stop reaches.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use skladsync_engine::settings::{Server, SettingsFile};
+use skladsync_engine::*;
+use skladsync_warehouse::Connection;
+
+/// Reports progress and a log line naming its server until done or stopped.
+fn runner(steps: u64, step: Duration) -> TaskRunner {
+    Arc::new(move |server: Server, job: Job, r: Reporter| {
+        Box::pin(async move {
+            for i in 1..=steps {
+                if r.is_stopped() {
+                    return Err(EngineError::Stopped);
+                }
+                r.log(Level::Info, format!("{} {i}", server.name));
+                r.progress(i, steps);
+                tokio::time::sleep(step).await;
+            }
+            Ok(RunSummary {
+                created: steps,
+                dry_run: job.dry_run,
+                ..Default::default()
+            })
+        })
+    })
+}
+
+fn settings_with(dir: &std::path::Path, names: &[&str]) -> SettingsFile {
+    let file = SettingsFile::at(dir.join("settings.json"));
+    let mut all = Settings::default();
+    for (i, n) in names.iter().enumerate() {
+        all.servers.push(Server::new(
+            format!("s{i}"),
+            *n,
+            "http://127.0.0.1:1",
+            Connection::Sqlite {
+                path: dir.join(format!("w{i}.db")),
+            },
+        ));
+    }
+    file.save(&all).unwrap();
+    file
+}
+
+fn engine(file: &SettingsFile, run_task: TaskRunner) -> EngineHandle {
+    EngineHandle::new(Engine::new(EngineConfig {
+        settings: file.clone(),
+        run_task,
+        secrets: Arc::new(MemorySecretStore::default()),
+        journal: None,
+        waker: Box::new(|| {}),
+    }))
+}
+
+async fn until_idle(h: &EngineHandle, events: &mut Vec<RunEvent>) {
+    for _ in 0..400 {
+        events.extend(h.drain_events());
+        let st = h.status();
+        if !h.engine().unwrap().busy() && st.servers.values().all(|s| s.running.is_none()) {
+            events.extend(h.drain_events());
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the engine did not become idle");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_running_the_same_task_keep_their_events_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = settings_with(dir.path(), &["Витоша", "Родопи"]);
+    let h = engine(&file, runner(10, Duration::from_millis(5)));
+    for id in ["s0", "s1"] {
+        h.send(Command::Start {
+            server: id.into(),
+            task: Task::Export,
+            dry_run: false,
+            scheduled: false,
+        });
+    }
+    let replies = h.drain_replies();
+    let runs: Vec<RunId> = replies
+        .iter()
+        .map(|r| match r {
+            Reply::Started { run, .. } => *run,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_ne!(runs[0], runs[1]);
+    let mut events = Vec::new();
+    until_idle(&h, &mut events).await;
+    for (id, name, run) in [("s0", "Витоша", runs[0]), ("s1", "Родопи", runs[1])] {
+        let mine: Vec<_> = events.iter().filter(|e| e.server.as_str() == id).collect();
+        assert!(mine.iter().all(|e| e.run == run), "one run per server");
+        let logs: Vec<_> = mine
+            .iter()
+            .filter_map(|e| match &e.event {
+                Event::Log { message, .. } => Some(message.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(logs.len(), 10, "{id}: {logs:?}");
+        assert!(logs.iter().all(|m| m.starts_with(name)), "{id}: {logs:?}");
+        assert!(mine.iter().any(|e| matches!(
+            &e.event,
+            Event::Finished { summary, .. } if summary.created == 10
+        )));
+    }
+    // A second start while running is refused, naming what runs.
+    h.send(Command::Start {
+        server: "s0".into(),
+        task: Task::Export,
+        dry_run: false,
+        scheduled: false,
+    });
+    h.send(Command::Start {
+        server: "s0".into(),
+        task: Task::OrderImport,
+        dry_run: false,
+        scheduled: false,
+    });
+    let replies = h.drain_replies();
+    assert!(matches!(replies[0], Reply::Started { .. }));
+    assert!(
+        matches!(
+            &replies[1],
+            Reply::Refused {
+                refusal: Refusal::AlreadyRunning { .. }
+            }
+        ),
+        "{replies:?}"
+    );
+    until_idle(&h, &mut events).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_engine_writes_the_settings_and_never_over_a_damaged_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = settings_with(dir.path(), &["Витоша"]);
+    let h = engine(&file, runner(1, Duration::ZERO));
+    h.send(Command::RenameServer {
+        server: "s0".into(),
+        name: "  Витоша 2 ".into(),
+    });
+    assert_eq!(h.drain_replies(), vec![Reply::Done]);
+    assert_eq!(file.load().unwrap().servers[0].name, "Витоша 2");
+    let published: Vec<_> = h
+        .drain_updates()
+        .into_iter()
+        .filter_map(|u| match u {
+            Update::Settings { settings } => Some(settings),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(published.len(), 1, "the change is published");
+    assert_eq!(published[0].servers[0].name, "Витоша 2");
+    h.send(Command::DeleteServer {
+        server: "s0".into(),
+    });
+    assert_eq!(h.drain_replies(), vec![Reply::Done]);
+    assert!(file.load().unwrap().servers.is_empty());
+
+    // A damaged file: the engine runs on nothing and writes nothing.
+    std::fs::write(file.path(), "{not json").unwrap();
+    let h = engine(&file, runner(1, Duration::ZERO));
+    assert!(h.engine().unwrap().read_only().is_some());
+    h.send(Command::SaveServer {
+        server: Box::new(Server::new(
+            "n",
+            "Нов",
+            "",
+            Connection::Sqlite {
+                path: "x.db".into(),
+            },
+        )),
+    });
+    let replies = h.drain_replies();
+    assert!(
+        matches!(
+            &replies[0],
+            Reply::Refused {
+                refusal: Refusal::SettingsReadOnly { .. }
+            }
+        ),
+        "{replies:?}"
+    );
+    assert_eq!(std::fs::read_to_string(file.path()).unwrap(), "{not json");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queue_retry_is_a_run_that_stop_reaches() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = settings_with(dir.path(), &["Витоша"]);
+    let h = engine(&file, runner(10_000, Duration::from_millis(10)));
+    h.send(Command::QueueRetry {
+        server: "s0".into(),
+        order: Some("1019".into()),
+    });
+    assert!(matches!(h.drain_replies()[0], Reply::Started { .. }));
+    for _ in 0..100 {
+        if h.status().servers.get("s0").and_then(|s| s.running) == Some(Task::QueueRetry) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(
+        h.status().servers["s0"].running,
+        Some(Task::QueueRetry),
+        "the status shows the retry"
+    );
+    let asked = std::time::Instant::now();
+    h.send(Command::Stop {
+        server: "s0".into(),
+    });
+    let mut events = Vec::new();
+    until_idle(&h, &mut events).await;
+    assert!(
+        asked.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        asked.elapsed()
+    );
+    assert!(events.iter().any(|e| matches!(
+        &e.event,
+        Event::Failed { task: Task::QueueRetry, message } if message.contains("stopped")
+    )));
+}
