@@ -3,6 +3,7 @@
 //! ([`ui::App`]), the demo, the headless runs, the texts and the secret store, so that the tests
 //! can build the window on a fake or real engine.
 
+pub mod autostart;
 pub mod demo;
 pub mod headless;
 pub mod secret_store;

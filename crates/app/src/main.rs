@@ -45,6 +45,12 @@ enum LangArg {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum OnOff {
+    On,
+    Off,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum TaskArg {
     /// Експорт от Склад Pro: goods, quantities and prices to the shop.
     Export,
@@ -151,6 +157,13 @@ enum Cmd {
     Stop {
         #[arg(long)]
         server: String,
+        #[arg(long)]
+        settings: Option<PathBuf>,
+    },
+    /// Start `skladsync serve` with the computer (at login): on, off, or show whether it does.
+    Autostart {
+        #[arg(value_enum)]
+        state: Option<OnOff>,
         #[arg(long)]
         settings: Option<PathBuf>,
     },
@@ -293,6 +306,20 @@ fn main() -> Result<()> {
                 }
             })?;
             std::process::exit(code);
+        }
+        Some(Cmd::Autostart { state, settings }) => {
+            if let Some(state) = state {
+                skladsync::autostart::set(settings.as_deref(), matches!(state, OnOff::On))?;
+            }
+            let on = skladsync::autostart::is_enabled(settings.as_deref())?;
+            println!(
+                "{}",
+                if on {
+                    "skladsync serve starts with the computer"
+                } else {
+                    "skladsync serve does not start with the computer"
+                }
+            );
         }
         Some(Cmd::Stop { server, settings }) => {
             let code = rt.block_on(service::stop(settings, &server))?;

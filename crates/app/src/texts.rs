@@ -32,6 +32,9 @@ macro_rules! texts {
 texts! {
     app_title: "skladsync — Склад Pro ↔ CloudCart", "skladsync — Warehouse Pro ↔ CloudCart";
     language: "Език", "Language";
+    start_with_computer: "Стартирай с компютъра", "Start with the computer";
+    start_with_computer_hint: "skladsync serve тръгва при влизане в системата и работи без прозореца; прозорецът се свързва с него", "skladsync serve starts at login and works without the window; the window attaches to it";
+    attached: "Свързан с работещата услуга skladsync serve", "Attached to the running skladsync serve";
     servers: "Сървъри", "Servers";
     new: "Нов", "New";
     edit: "Редакция", "Edit";

@@ -218,3 +218,55 @@ async fn serve_runs_attaches_refuses_a_second_copy_and_stops_cleanly_on_sigterm(
     assert!(!history[0].ok);
     sandbox.shutdown().await;
 }
+
+/// Every `.desktop` file under a folder.
+fn desktop_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "desktop") {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn start_with_the_computer_registers_serve_at_login() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let settings = dir.path().join("my settings.json");
+    let run = |args: &[&str]| {
+        let out = skladsync(&dir.path().join("data"))
+            .arg("autostart")
+            .args(args)
+            .args(["--settings", &settings.display().to_string()])
+            .env("HOME", &home)
+            .env("XDG_CONFIG_HOME", home.join(".config"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(run(&[]).contains("does not start"));
+    assert!(run(&["on"]).contains("starts with the computer"));
+    let files = desktop_files(&home);
+    assert_eq!(files.len(), 1, "{files:?}");
+    let entry = std::fs::read_to_string(&files[0]).unwrap();
+    assert!(
+        entry.contains(&format!("serve --settings \"{}\"", settings.display())),
+        "the settings path with a space is one argument: {entry}"
+    );
+    assert!(run(&["off"]).contains("does not start"));
+    assert!(desktop_files(&home).is_empty());
+}

@@ -210,6 +210,8 @@ pub struct App {
     pub status: Status,
     /// The last error saving the settings.
     pub save_error: Option<String>,
+    /// „Стартирай с компютъра“ as the OS has it (`None`: not offered, e.g. in the demo).
+    pub autostart: Option<bool>,
     done_tx: mpsc::Sender<Done>,
     done_rx: mpsc::Receiver<Done>,
 }
@@ -277,9 +279,13 @@ impl App {
             log_filter: Level::Info,
             status: Status::default(),
             save_error,
+            autostart: None,
             done_tx,
             done_rx,
         };
+        if app.secret_store.is_some() {
+            app.autostart = crate::autostart::is_enabled(app.custom_settings_path()).ok();
+        }
         if let Some(id) = selected {
             app.select(&id);
         }
@@ -292,6 +298,23 @@ impl App {
 
     pub fn settings_file(&self) -> &SettingsFile {
         &self.file
+    }
+
+    /// The settings file when it is not the default one (for the start-at-login command).
+    fn custom_settings_path(&self) -> Option<&std::path::Path> {
+        let default = SettingsFile::default_location().ok();
+        match default {
+            Some(d) if d.path() == self.file.path() => None,
+            _ => Some(self.file.path()),
+        }
+    }
+
+    /// „Стартирай с компютъра“.
+    pub fn set_autostart(&mut self, on: bool) {
+        match crate::autostart::set(self.custom_settings_path(), on) {
+            Ok(()) => self.autostart = Some(on),
+            Err(e) => self.save_error = Some(format!("{e:#}")),
+        }
     }
 
     /// Whether the window shows the engine of a running `skladsync serve`.
@@ -761,6 +784,20 @@ impl App {
                     if self.lang != before {
                         // Not worth an error line: the choice still holds for this run.
                         let _ = remember_lang(&self.file, self.lang);
+                    }
+                    if let Some(mut on) = self.autostart {
+                        ui.separator();
+                        if ui
+                            .checkbox(&mut on, t.start_with_computer)
+                            .on_hover_text(t.start_with_computer_hint)
+                            .changed()
+                        {
+                            self.set_autostart(on);
+                        }
+                    }
+                    if self.is_attached() {
+                        ui.separator();
+                        ui.label(format!("● {}", t.attached));
                     }
                 });
             });
