@@ -56,8 +56,20 @@ pub enum ServerAction {
     },
     /// List the servers.
     List,
-    /// Show one server's settings (JSON).
-    Show { server: String },
+    /// Show every setting of a server as `key = value` (`--json`: the whole server as JSON).
+    Show {
+        server: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change one setting (`skladsync server show` lists the keys); the value is JSON when it
+    /// reads as JSON (`5`, `true`, `["paid"]`, `{"mode":"every_minutes","minutes":5}`), else
+    /// text. The server is then checked against the live database.
+    Set {
+        server: String,
+        key: String,
+        value: String,
+    },
     /// Remove a server.
     Remove { server: String },
 }
@@ -115,14 +127,8 @@ pub fn server(action: ServerAction, settings: Option<PathBuf>) -> Result<()> {
             all.servers.push(server);
             file.save(&all)?;
         }
-        ServerAction::Show { server } => {
-            let all = file.load()?;
-            let s = all
-                .servers
-                .iter()
-                .find(|s| s.id == server || s.name == server)
-                .with_context(|| format!("no server „{server}“"))?;
-            println!("{}", serde_json::to_string_pretty(s)?);
+        ServerAction::Show { .. } | ServerAction::Set { .. } => {
+            unreachable!("main hands `server show` and `server set` to server_cli")
         }
         ServerAction::Remove { server } => {
             let mut all = file.load()?;

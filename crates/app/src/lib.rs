@@ -7,6 +7,7 @@ pub mod autostart;
 pub mod demo;
 pub mod headless;
 pub mod secret_store;
+pub mod server_cli;
 pub mod service;
 pub mod texts;
 pub mod ui;

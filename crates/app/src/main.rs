@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use skladsync::secret_store::AppSecretStore;
 use skladsync::texts::Lang;
 use skladsync::ui::AppInit;
-use skladsync::{data_dir, demo, has_display, headless, open_window, runtime, service};
+use skladsync::{data_dir, demo, has_display, headless, open_window, runtime, server_cli, service};
 use skladsync_engine::settings::SettingsFile;
 use skladsync_engine::{Journal, SecretStore, Task};
 use skladsync_warehouse::PriceGroup;
@@ -251,7 +251,17 @@ fn main() -> Result<()> {
             }))?;
             std::process::exit(code);
         }
-        Some(Cmd::Server { action, settings }) => headless::server(action, settings)?,
+        Some(Cmd::Server { action, settings }) => match action {
+            headless::ServerAction::Show { server, json } => {
+                let code = rt.block_on(server_cli::show(settings, &server, json))?;
+                std::process::exit(code);
+            }
+            headless::ServerAction::Set { server, key, value } => {
+                let code = rt.block_on(server_cli::set(settings, data, &server, &key, &value))?;
+                std::process::exit(code);
+            }
+            other => headless::server(other, settings)?,
+        },
         Some(Cmd::Queue {
             action,
             server,

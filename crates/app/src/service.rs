@@ -25,7 +25,7 @@ pub const LOG_DAYS: usize = 30;
 /// The exit code of a second `serve` for a settings file that already has a running engine.
 pub const ALREADY_RUNNING: i32 = 3;
 
-pub(crate) fn settings_file(path: Option<PathBuf>) -> Result<SettingsFile> {
+pub fn settings_file(path: Option<PathBuf>) -> Result<SettingsFile> {
     Ok(match path {
         Some(p) => SettingsFile::at(p),
         None => SettingsFile::default_location()?,
