@@ -162,6 +162,15 @@ texts! {
     dry_run: "Пробно (без запис)", "Trial (write nothing)";
     running: "Работи", "Running";
     idle: "Не работи", "Idle";
+    overview: "Преглед", "Overview";
+    overview_title: "Работи ли всичко?", "Is everything working?";
+    overview_server: "Сървър", "Server";
+    overview_now: "Сега", "Now";
+    overview_last: "Последно изпълнение", "Last run";
+    overview_waiting: "Чакащи поръчки", "Waiting orders";
+    overview_problems: "Проблеми", "Problems";
+    overview_open: "Отвори", "Open";
+    never_run: "още не е изпълнявана", "not run yet";
     next_run: "Следващо изпълнение", "Next run";
     rate: "скорост", "rate";
     per_second: "/с", "/s";
@@ -174,6 +183,7 @@ texts! {
     unchanged: "без промяна", "unchanged";
     deactivated: "нулирани", "set to 0";
     skipped: "пропуснати", "skipped";
+    problems_count: "проблеми", "problems";
     problems: "Проблеми по стоки и поръчки (какво да се поправи)", "Problems per item (what to fix)";
     no_problems: "Няма проблеми.", "No problems.";
     item: "Стока или поръчка", "Item";

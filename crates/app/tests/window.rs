@@ -78,7 +78,12 @@ fn plain_app(
         journal: None,
         runner: Some(fake_runner()),
         attach: None,
-        select: None,
+        // Opened on the first server, as on the servers list: the first screen has its own
+        // test.
+        select: file
+            .load()
+            .ok()
+            .and_then(|s| s.servers.first().map(|s| s.id.clone())),
         lang: Default::default(),
     })
 }

@@ -30,17 +30,70 @@ pub struct Pushed {
     pub price: Option<Decimal>,
 }
 
-/// One finished run, as the history shows it.
+/// One finished run, as the history shows it: typed, so that a window shows it in its own
+/// language.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunRecord {
     pub id: i64,
     pub server: String,
-    pub task: String,
+    /// `None`: a row of an older journal whose task name is not known any more.
+    pub task: Option<Task>,
     pub started_at: DateTime<Utc>,
     pub finished_at: DateTime<Utc>,
     pub ok: bool,
     pub dry_run: bool,
-    pub summary: String,
+    pub counts: RunCounts,
+    /// Why the run failed.
+    pub failure: Option<String>,
+}
+
+/// The counters of a finished run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RunCounts {
+    pub created: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub deactivated: u64,
+    pub skipped: u64,
+    pub problems: u64,
+}
+
+impl RunCounts {
+    pub fn of(s: &RunSummary) -> RunCounts {
+        RunCounts {
+            created: s.created,
+            updated: s.updated,
+            unchanged: s.unchanged,
+            deactivated: s.deactivated,
+            skipped: s.skipped,
+            problems: s.problems.len() as u64,
+        }
+    }
+}
+
+/// The key a task is stored under (`export`, `order_import`, …), stable across languages.
+pub fn task_key(task: Task) -> String {
+    match serde_json::to_value(task) {
+        Ok(serde_json::Value::String(k)) => k,
+        _ => format!("{task:?}"),
+    }
+}
+
+/// The task of a stored key; older journals stored the Bulgarian label.
+fn task_of(stored: &str) -> Option<Task> {
+    serde_json::from_value(serde_json::Value::String(stored.to_owned()))
+        .ok()
+        .or_else(|| {
+            [
+                Task::Export,
+                Task::ProductPull,
+                Task::Correspondence,
+                Task::OrderImport,
+                Task::QueueRetry,
+            ]
+            .into_iter()
+            .find(|t| t.label() == stored)
+        })
 }
 
 #[derive(Debug, Clone)]
@@ -181,6 +234,7 @@ impl Journal {
         started_at: DateTime<Utc>,
         outcome: &Result<RunSummary, String>,
     ) -> Result<(), JournalError> {
+        // `summary` keeps the whole summary (JSON) or the failure's text.
         let (ok, dry_run, summary) = match outcome {
             Ok(s) => (
                 true,
@@ -193,7 +247,7 @@ impl Journal {
             "INSERT INTO runs (server, task, started_at, finished_at, ok, dry_run, summary) VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(server.to_owned())
-        .bind(task.label())
+        .bind(task_key(task))
         .bind(started_at.to_rfc3339())
         .bind(Utc::now().to_rfc3339())
         .bind(ok)
@@ -223,16 +277,89 @@ impl Journal {
         };
         Ok(rows
             .into_iter()
-            .map(|r| RunRecord {
-                id: r.get(0),
-                server: r.get(1),
-                task: r.get(2),
-                started_at: ts(r.get(3)),
-                finished_at: ts(r.get(4)),
-                ok: r.get(5),
-                dry_run: r.get(6),
-                summary: r.get(7),
+            .map(|r| {
+                let ok: bool = r.get(5);
+                let text: String = r.get(7);
+                let (counts, failure) = if ok {
+                    let summary: Option<RunSummary> = serde_json::from_str(&text).ok();
+                    (
+                        summary.as_ref().map(RunCounts::of).unwrap_or_default(),
+                        None,
+                    )
+                } else {
+                    (RunCounts::default(), Some(text))
+                };
+                RunRecord {
+                    id: r.get(0),
+                    server: r.get(1),
+                    task: task_of(&r.get::<String, _>(2)),
+                    started_at: ts(r.get(3)),
+                    finished_at: ts(r.get(4)),
+                    ok,
+                    dry_run: r.get(6),
+                    counts,
+                    failure,
+                }
             })
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::ItemProblem;
+
+    #[tokio::test]
+    async fn the_history_is_typed_and_reads_older_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let j = Journal::open(&dir.path().join("j.db")).await.unwrap();
+        let summary = RunSummary {
+            created: 3,
+            updated: 2,
+            skipped: 1,
+            problems: vec![ItemProblem {
+                item: "good 7".into(),
+                message: "Баркод 1 е празен".into(),
+            }],
+            ..Default::default()
+        };
+        j.record_run("s1", Task::Export, Utc::now(), &Ok(summary))
+            .await
+            .unwrap();
+        j.record_run("s1", Task::QueueRetry, Utc::now(), &Err("down".into()))
+            .await
+            .unwrap();
+        // A row as an older journal wrote it: the Bulgarian label of the task.
+        sqlx::query(
+            "INSERT INTO runs (server, task, started_at, finished_at, ok, dry_run, summary) VALUES ('s1', ?, ?, ?, 1, 1, '{}')",
+        )
+        .bind(Task::OrderImport.label())
+        .bind(Utc::now().to_rfc3339())
+        .bind(Utc::now().to_rfc3339())
+        .execute(j.pool())
+        .await
+        .unwrap();
+        let stored: Vec<String> = sqlx::query_scalar("SELECT task FROM runs ORDER BY id")
+            .fetch_all(j.pool())
+            .await
+            .unwrap();
+        assert_eq!(stored[..2], ["export".to_owned(), "queue_retry".to_owned()]);
+        let runs = j.runs("s1", 10).await.unwrap();
+        assert_eq!(runs[0].task, Some(Task::OrderImport));
+        assert!(runs[0].dry_run && runs[0].ok);
+        assert_eq!(runs[1].task, Some(Task::QueueRetry));
+        assert_eq!(runs[1].failure.as_deref(), Some("down"));
+        assert_eq!(runs[2].task, Some(Task::Export));
+        assert_eq!(
+            runs[2].counts,
+            RunCounts {
+                created: 3,
+                updated: 2,
+                skipped: 1,
+                problems: 1,
+                ..Default::default()
+            }
+        );
     }
 }

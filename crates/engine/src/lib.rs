@@ -26,7 +26,7 @@ pub use connect::{PASSWORD_PLACEHOLDER, open_warehouse, shop_client, warehouse_c
 pub use error::EngineError;
 pub use events::{Event, ItemProblem, Level, Reporter, RunSummary, Task};
 pub use handle::EngineHandle;
-pub use journal::{Journal, JournalError, Pushed, RunRecord};
+pub use journal::{Journal, JournalError, Pushed, RunCounts, RunRecord, task_key};
 pub use protocol::{
     Command, Refusal, Reply, RunEvent, RunId, ServerId, ServerStatus, Status, Update,
 };

@@ -7,6 +7,7 @@
 //! app's tokio runtime and come back over a channel. Nothing here waits: every frame polls.
 
 mod check;
+mod overview;
 mod run;
 mod settings;
 mod widgets;
@@ -200,6 +201,8 @@ pub struct App {
     journal: Option<Journal>,
     pub lang: Lang,
     pub selected: Option<String>,
+    /// The first screen („Преглед“) is shown instead of the selected server.
+    pub home: bool,
     pub tab: Tab,
     /// The Редакция dialog: (server id, name being edited).
     pub edit: Option<(String, String)>,
@@ -250,6 +253,8 @@ impl App {
             }
         };
         let (settings, save_error) = engine.settings();
+        // Opened on a server when asked to; else on the first screen.
+        let home = init.select.is_none() && !settings.servers.is_empty();
         let selected = init
             .select
             .filter(|id| settings.servers.iter().any(|s| &s.id == id))
@@ -271,6 +276,7 @@ impl App {
             journal: init.journal,
             lang,
             selected: None,
+            home,
             tab: Tab::Connection,
             edit: None,
             confirm_delete: None,
@@ -288,6 +294,9 @@ impl App {
         }
         if let Some(id) = selected {
             app.select(&id);
+        }
+        if home {
+            app.load_overview();
         }
         app
     }
@@ -539,6 +548,7 @@ impl App {
         );
         self.update_server(server);
         self.selected = Some(id.clone());
+        self.home = false;
         self.tab = Tab::Connection;
         self.edit = Some((id, name));
     }
@@ -836,6 +846,10 @@ impl App {
             .show(ui, |ui| self.server_list(ui));
 
         egui::CentralPanel::default().show(ui, |ui| {
+            if self.home {
+                self.overview(ui);
+                return;
+            }
             let Some(id) = self.selected.clone() else {
                 ui.label(t.no_server);
                 return;
@@ -872,6 +886,11 @@ impl App {
 
     fn server_list(&mut self, ui: &mut egui::Ui) {
         let t = self.texts();
+        if ui.selectable_label(self.home, t.overview).clicked() && !self.home {
+            self.home = true;
+            self.load_overview();
+        }
+        ui.separator();
         ui.heading(t.servers);
         ui.horizontal(|ui| {
             if ui.button(t.new).clicked() {
@@ -898,7 +917,10 @@ impl App {
                     .is_some_and(|st| st.running.is_some());
                 let text = format!("{}{}", if running { "• " } else { "" }, s.name);
                 let r = ui
-                    .selectable_label(self.selected.as_deref() == Some(s.id.as_str()), text)
+                    .selectable_label(
+                        !self.home && self.selected.as_deref() == Some(s.id.as_str()),
+                        text,
+                    )
                     .on_hover_text(&s.server_type);
                 if r.clicked() {
                     clicked = Some(s.id.clone());
@@ -909,6 +931,7 @@ impl App {
             }
         });
         if let Some(id) = clicked {
+            self.home = false;
             self.select(&id);
         }
     }

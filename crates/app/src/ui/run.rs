@@ -43,6 +43,53 @@ impl PullStep {
     }
 }
 
+/// The run history as a table in the window's language.
+pub fn history_table(ui: &mut egui::Ui, t: &Texts, history: &[skladsync_engine::RunRecord]) {
+    egui::Grid::new("history")
+        .striped(true)
+        .num_columns(9)
+        .show(ui, |ui| {
+            for h in [
+                t.when,
+                t.task,
+                t.result,
+                t.created,
+                t.updated,
+                t.unchanged,
+                t.skipped,
+                t.problems_count,
+                "",
+            ] {
+                ui.strong(h);
+            }
+            ui.end_row();
+            for r in history.iter().take(20) {
+                ui.label(
+                    r.started_at
+                        .with_timezone(&chrono::Local)
+                        .format("%d.%m.%Y %H:%M:%S")
+                        .to_string(),
+                );
+                ui.label(r.task.map(|k| t.task(k)).unwrap_or("—"));
+                ui.label(format!(
+                    "{}{}",
+                    if r.ok { "✔" } else { "✖" },
+                    if r.dry_run {
+                        format!(" ({})", t.trial)
+                    } else {
+                        String::new()
+                    }
+                ));
+                let c = &r.counts;
+                for n in [c.created, c.updated, c.unchanged, c.skipped, c.problems] {
+                    ui.label(n.to_string());
+                }
+                ui.label(r.failure.as_deref().unwrap_or_default());
+                ui.end_row();
+            }
+        });
+}
+
 pub fn summary_text(t: &Texts, s: &RunSummary) -> String {
     format!(
         "{} {}, {} {}, {} {}, {} {}, {} {}{}",
@@ -188,36 +235,7 @@ impl App {
                 }
             });
             let history = &self.views.entry(id.to_owned()).or_default().history;
-            egui::Grid::new("history")
-                .striped(true)
-                .num_columns(4)
-                .show(ui, |ui| {
-                    ui.strong(t.when);
-                    ui.strong(t.task);
-                    ui.strong(t.result);
-                    ui.strong("");
-                    ui.end_row();
-                    for r in history.iter().take(20) {
-                        ui.label(
-                            r.started_at
-                                .with_timezone(&chrono::Local)
-                                .format("%d.%m.%Y %H:%M:%S")
-                                .to_string(),
-                        );
-                        ui.label(&r.task);
-                        ui.label(format!(
-                            "{}{}",
-                            if r.ok { "✔" } else { "✖" },
-                            if r.dry_run {
-                                format!(" ({})", t.trial)
-                            } else {
-                                String::new()
-                            }
-                        ));
-                        ui.label(&r.summary);
-                        ui.end_row();
-                    }
-                });
+            history_table(ui, t, history);
         });
         self.views.entry(id.to_owned()).or_default().dry_run = dry;
         if let Some(task) = start {
