@@ -349,6 +349,7 @@ fn main() -> Result<()> {
                     journal: Some(journal),
                     runner: None,
                     attach: None,
+                    engine: None,
                     select: Some(demo.server.id.clone()),
                     lang,
                 })?;
@@ -384,6 +385,7 @@ fn main() -> Result<()> {
                 journal: Some(journal),
                 runner: None,
                 attach,
+                engine: None,
                 select: None,
                 lang,
             })?;

@@ -78,6 +78,7 @@ fn frame_times_during_a_big_export() {
         journal: Some(journal),
         runner: None,
         attach: None,
+        engine: None,
         select: Some("bench".into()),
         lang: Default::default(),
     });
@@ -178,6 +179,7 @@ fn frame_times_of_a_100k_row_correspondence_table() {
             Box::pin(async { Ok(Default::default()) })
         })),
         attach: None,
+        engine: None,
         select: Some("t".into()),
         lang: Default::default(),
     });

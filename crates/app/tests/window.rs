@@ -78,6 +78,7 @@ fn plain_app(
         journal: None,
         runner: Some(fake_runner()),
         attach: None,
+        engine: None,
         // Opened on the first server, as on the servers list: the first screen has its own
         // test.
         select: file
@@ -349,6 +350,7 @@ fn demo_app(f: &DemoFixture) -> App {
         journal: Some(f.journal.clone()),
         runner: None,
         attach: None,
+        engine: None,
         select: Some(f.demo.server.id.clone()),
         lang: Default::default(),
     })

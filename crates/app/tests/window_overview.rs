@@ -83,6 +83,7 @@ fn app(
         journal,
         runner: Some(naming_runner()),
         attach: None,
+        engine: None,
         select: None,
         lang,
     })

@@ -21,6 +21,13 @@ pub const REMOTE_STATUS_EVERY: Duration = Duration::from_millis(500);
 
 enum Backend {
     Local(Engine),
+    /// Records the commands; updates, status and replies come from a [`FakeEngine`] (tests of a
+    /// window).
+    Fake {
+        sent: Arc<Mutex<Vec<Command>>>,
+        status: Arc<Mutex<Status>>,
+        settings: Settings,
+    },
     Remote {
         remote: RemoteEngine,
         status: Arc<Mutex<Status>>,
@@ -77,11 +84,38 @@ impl EngineHandle {
         }
     }
 
+    /// A handle whose engine is a test's [`FakeEngine`]: every command sent is recorded, and
+    /// the test decides what comes back.
+    pub fn fake(settings: Settings) -> (EngineHandle, FakeEngine) {
+        let (up_tx, up_rx) = mpsc::unbounded_channel();
+        let (reply_tx, reply_rx) = mpsc::unbounded_channel();
+        let sent = Arc::new(Mutex::new(Vec::new()));
+        let status = Arc::new(Mutex::new(Status::default()));
+        let fake = FakeEngine {
+            sent: sent.clone(),
+            status: status.clone(),
+            updates: up_tx,
+            replies: reply_tx.clone(),
+        };
+        let handle = EngineHandle {
+            backend: Backend::Fake {
+                sent,
+                status,
+                settings,
+            },
+            runtime: tokio::runtime::Handle::current(),
+            updates: Mutex::new(up_rx),
+            replies: Mutex::new(reply_rx),
+            reply_tx,
+        };
+        (handle, fake)
+    }
+
     /// This process's engine, when the handle is not attached to a service.
     pub fn engine(&self) -> Option<&Engine> {
         match &self.backend {
             Backend::Local(e) => Some(e),
-            Backend::Remote { .. } => None,
+            Backend::Remote { .. } | Backend::Fake { .. } => None,
         }
     }
 
@@ -95,6 +129,7 @@ impl EngineHandle {
     pub fn settings(&self) -> (Settings, Option<String>) {
         match &self.backend {
             Backend::Local(e) => (e.settings(), e.read_only().map(str::to_owned)),
+            Backend::Fake { settings, .. } => (settings.clone(), None),
             Backend::Remote { remote, .. } => {
                 let remote = remote.clone();
                 let answer = std::thread::scope(|s| {
@@ -135,6 +170,7 @@ impl EngineHandle {
                     });
                 }
             },
+            Backend::Fake { sent, .. } => sent.lock().expect("sent").push(command),
             Backend::Remote { remote, waker, .. } => {
                 let (remote, waker) = (remote.clone(), waker.clone());
                 self.runtime.spawn(async move {
@@ -186,8 +222,37 @@ impl EngineHandle {
     pub fn status(&self) -> Status {
         match &self.backend {
             Backend::Local(e) => e.status(),
-            Backend::Remote { status, .. } => status.lock().expect("status").clone(),
+            Backend::Remote { status, .. } | Backend::Fake { status, .. } => {
+                status.lock().expect("status").clone()
+            }
         }
+    }
+}
+
+/// The test's side of [`EngineHandle::fake`].
+pub struct FakeEngine {
+    sent: Arc<Mutex<Vec<Command>>>,
+    status: Arc<Mutex<Status>>,
+    updates: mpsc::UnboundedSender<Update>,
+    replies: mpsc::UnboundedSender<Reply>,
+}
+
+impl FakeEngine {
+    /// The commands sent since the last call, in order.
+    pub fn take_sent(&self) -> Vec<Command> {
+        std::mem::take(&mut *self.sent.lock().expect("sent"))
+    }
+
+    pub fn update(&self, update: Update) {
+        let _ = self.updates.send(update);
+    }
+
+    pub fn reply(&self, reply: Reply) {
+        let _ = self.replies.send(reply);
+    }
+
+    pub fn set_status(&self, status: Status) {
+        *self.status.lock().expect("status") = status;
     }
 }
 

@@ -25,7 +25,7 @@ pub mod validate;
 pub use connect::{PASSWORD_PLACEHOLDER, open_warehouse, shop_client, warehouse_connection};
 pub use error::EngineError;
 pub use events::{Event, ItemProblem, Level, Reporter, RunSummary, Task};
-pub use handle::EngineHandle;
+pub use handle::{EngineHandle, FakeEngine};
 pub use journal::{Journal, JournalError, Pushed, RunCounts, RunRecord, task_key};
 pub use protocol::{
     Command, Refusal, Reply, RunEvent, RunId, ServerId, ServerStatus, Status, Update,

@@ -138,6 +138,9 @@ pub struct AppInit {
     /// The engine of a running `skladsync serve` to attach to; `None`: the window starts its
     /// own engine.
     pub attach: Option<skladsync_engine::control::RemoteEngine>,
+    /// An engine handle made by the caller (a test's [`EngineHandle::fake`]); wins over
+    /// `attach` and the window's own engine.
+    pub engine: Option<EngineHandle>,
     /// The server selected at the start.
     pub select: Option<String>,
     /// The window's language; `None`: the one chosen last time ([`remembered_lang`]), else
@@ -230,26 +233,29 @@ impl App {
                 }
             })
         };
-        let runner = init.runner.unwrap_or_else(|| {
-            let journal = init
-                .journal
-                .clone()
-                .expect("the real task runner needs a journal");
-            default_task_runner(init.secrets.clone(), journal)
-        });
         let engine = {
             let _guard = init.runtime.enter();
             let w = waker.clone();
-            match init.attach {
+            match (init.engine, init.attach) {
+                (Some(handle), _) => handle,
                 // `skladsync serve` runs for these settings: the window is a view of it.
-                Some(remote) => EngineHandle::attach(remote, Box::new(move || w())),
-                None => EngineHandle::new(Engine::new(EngineConfig {
-                    settings: init.settings.clone(),
-                    run_task: runner,
-                    secrets: init.secrets.clone(),
-                    journal: init.journal.clone(),
-                    waker: Box::new(move || w()),
-                })),
+                (None, Some(remote)) => EngineHandle::attach(remote, Box::new(move || w())),
+                (None, None) => {
+                    let runner = init.runner.unwrap_or_else(|| {
+                        let journal = init
+                            .journal
+                            .clone()
+                            .expect("the real task runner needs a journal");
+                        default_task_runner(init.secrets.clone(), journal)
+                    });
+                    EngineHandle::new(Engine::new(EngineConfig {
+                        settings: init.settings.clone(),
+                        run_task: runner,
+                        secrets: init.secrets.clone(),
+                        journal: init.journal.clone(),
+                        waker: Box::new(move || w()),
+                    }))
+                }
             }
         };
         let (settings, save_error) = engine.settings();

@@ -112,8 +112,7 @@ impl App {
                                     .map(|r| run_text(t, r))
                                     .unwrap_or_else(|| t.never_run.to_owned());
                                 ui.add(
-                                    egui::Label::new(format!("{}: {text}", t.task(task)))
-                                        .extend(),
+                                    egui::Label::new(format!("{}: {text}", t.task(task))).extend(),
                                 );
                             }
                         });

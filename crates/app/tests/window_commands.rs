@@ -1,0 +1,189 @@
+//! The window as a view of the engine: driven by clicks on a fake engine handle, each click
+//! sends the command it should, and what the engine sends back lands where it belongs.
+
+use std::sync::Arc;
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use skladsync::texts::BG;
+use skladsync::ui::{App, AppInit};
+use skladsync_engine::settings::{Server, Settings, SettingsFile};
+use skladsync_engine::{
+    Command, EngineHandle, Event, FakeEngine, Level, MemorySecretStore, Refusal, Reply, RunEvent,
+    RunId, ServerStatus, Status, Task, Update,
+};
+use skladsync_warehouse::Connection;
+
+fn window(
+    dir: &std::path::Path,
+) -> (
+    Harness<'static, App>,
+    FakeEngine,
+    Arc<tokio::runtime::Runtime>,
+) {
+    let rt = skladsync::runtime().unwrap();
+    let mut settings = Settings::default();
+    settings.servers.push(Server::new(
+        "x",
+        "Витоша",
+        "http://127.0.0.1:9",
+        Connection::Sqlite {
+            path: dir.join("w.db"),
+        },
+    ));
+    let (handle, fake) = {
+        let _g = rt.enter();
+        EngineHandle::fake(settings)
+    };
+    let app = App::new(AppInit {
+        runtime: rt.clone(),
+        settings: SettingsFile::at(dir.join("settings.json")),
+        secrets: Arc::new(MemorySecretStore::default()),
+        secret_store: None,
+        journal: None,
+        runner: None,
+        attach: None,
+        engine: Some(handle),
+        select: Some("x".into()),
+        lang: None,
+    });
+    let h = Harness::builder()
+        .with_size([1280.0, 860.0])
+        .build_ui_state(|ui, app: &mut App| app.show(ui), app);
+    (h, fake, rt)
+}
+
+#[test]
+fn each_click_sends_its_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut h, fake, _rt) = window(dir.path());
+    h.run_steps(2);
+    fake.take_sent();
+
+    // Старт of „Действия“: the export by its start mode.
+    h.get_by_label(BG.tab_actions).click();
+    h.run_steps(2);
+    h.get_by_label(&format!("{} – {}", BG.start, BG.tab_export))
+        .click();
+    h.run_steps(2);
+    assert_eq!(
+        fake.take_sent(),
+        vec![Command::Start {
+            server: "x".into(),
+            task: Task::Export,
+            dry_run: false,
+            scheduled: true,
+        }]
+    );
+
+    // Стоп, while the engine says the export runs.
+    let mut st = Status::default();
+    st.servers.insert(
+        "x".into(),
+        ServerStatus {
+            running: Some(Task::Export),
+            run: Some(RunId(5)),
+            ..Default::default()
+        },
+    );
+    fake.set_status(st);
+    h.run_steps(2);
+    h.get_by_label(BG.stop).click();
+    h.run_steps(2);
+    assert_eq!(fake.take_sent(), vec![Command::Stop { server: "x".into() }]);
+
+    // Редакция: the new name is saved by the engine.
+    h.get_by_label(BG.edit).click();
+    h.run_steps(2);
+    let field = h.get_by_label(BG.server_name);
+    field.click();
+    h.run_steps(1);
+    h.get_by_label(BG.server_name).type_text(" 2");
+    h.run_steps(1);
+    h.get_by_label(BG.ok).click();
+    h.run_steps(2);
+    let sent = fake.take_sent();
+    assert!(
+        matches!(&sent[..], [Command::SaveServer { server }] if server.name == "Витоша 2"),
+        "{sent:?}"
+    );
+
+    // Нов: a new server, saved by the engine.
+    h.get_by_label(BG.new).click();
+    h.run_steps(2);
+    let sent = fake.take_sent();
+    assert!(
+        matches!(&sent[..], [Command::SaveServer { server }] if server.id != "x"),
+        "{sent:?}"
+    );
+    h.get_by_label(BG.cancel).click();
+    h.run_steps(2);
+    let new_id = h.state().selected.clone().unwrap();
+
+    // Изтрий, confirmed.
+    h.get_by_label(BG.delete).click();
+    h.run_steps(2);
+    let confirm = h
+        .query_all_by_label(BG.delete)
+        .last()
+        .expect("the confirmation's button");
+    confirm.click();
+    h.run_steps(2);
+    assert_eq!(
+        fake.take_sent(),
+        vec![Command::DeleteServer {
+            server: new_id.as_str().into()
+        }]
+    );
+}
+
+#[test]
+fn what_the_engine_sends_lands_where_it_belongs() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut h, fake, _rt) = window(dir.path());
+    h.run_steps(2);
+    // A run event names its server: it goes to that server's log and problems.
+    for event in [
+        Event::Started {
+            task: Task::OrderImport,
+            dry_run: false,
+        },
+        Event::Item {
+            task: Task::OrderImport,
+            level: Level::Error,
+            problem: skladsync_engine::ItemProblem {
+                item: "поръчка 1019".into(),
+                message: "няма стока с Баркод 1 380".into(),
+            },
+        },
+    ] {
+        fake.update(Update::Run(RunEvent {
+            server: "x".into(),
+            run: RunId(9),
+            event,
+        }));
+    }
+    h.run_steps(2);
+    assert!(
+        h.state()
+            .log
+            .iter()
+            .any(|l| l.server == "x" && l.message.contains("поръчка 1019"))
+    );
+    assert_eq!(h.state().views["x"].problems.len(), 1);
+
+    // The settings the engine saved replace the window's.
+    let mut changed = h.state().settings.clone();
+    changed.servers[0].name = "Родопи".into();
+    fake.update(Update::Settings { settings: changed });
+    h.run_steps(2);
+    assert_eq!(h.state().settings.servers[0].name, "Родопи");
+    h.get_by_label("Родопи");
+
+    // A refusal is shown where the settings' errors are.
+    fake.reply(Reply::refused(Refusal::SettingsReadOnly {
+        reason: "the settings file is damaged".into(),
+    }));
+    h.run_steps(2);
+    h.get_by_label_contains("the settings file is damaged");
+}
