@@ -350,7 +350,7 @@ fn main() -> Result<()> {
                     runner: None,
                     attach: None,
                     engine: None,
-                    select: Some(demo.server.id.clone()),
+                    select: None,
                     lang,
                 })?;
             } else {

@@ -129,11 +129,14 @@ fn the_first_screen_answers_is_it_working() {
     let journal = rt
         .block_on(Journal::open(&dir.path().join("journal.db")))
         .unwrap();
-    // What the journal holds from earlier runs.
+    // What the journal holds from earlier runs (at a fixed time, for the snapshots).
+    let at = chrono::DateTime::parse_from_rfc3339("2026-11-30T08:30:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
     rt.block_on(journal.record_run(
         "a",
         Task::OrderImport,
-        chrono::Utc::now(),
+        at,
         &Ok(RunSummary {
             created: 4,
             ..Default::default()
@@ -143,7 +146,7 @@ fn the_first_screen_answers_is_it_working() {
     rt.block_on(journal.record_run(
         "b",
         Task::Export,
-        chrono::Utc::now(),
+        at,
         &Err("the database cannot be reached".into()),
     ))
     .unwrap();
@@ -186,4 +189,59 @@ fn the_first_screen_answers_is_it_working() {
     assert!(h.state().home);
     h.get_by_label(BG.overview_title);
     h.snapshot("first_screen_bg");
+}
+
+/// The demo opens on the first screen; after an import and an export it shows their counts and
+/// the orders left for a person. The snapshot is the README's picture of the first screen.
+#[test]
+fn the_demo_opens_on_the_first_screen() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = skladsync::runtime().unwrap();
+    let demo = rt
+        .block_on(skladsync::demo::start(dir.path(), false))
+        .unwrap();
+    let journal = rt
+        .block_on(Journal::open(&dir.path().join("journal.db")))
+        .unwrap();
+    let app = App::new(AppInit {
+        runtime: rt.clone(),
+        settings: demo.settings.clone(),
+        secrets: demo.secrets.clone(),
+        secret_store: None,
+        journal: Some(journal),
+        runner: None,
+        attach: None,
+        engine: None,
+        select: None,
+        lang: Some(Lang::En),
+    });
+    let mut h = harness(app);
+    h.run_steps(2);
+    assert!(h.state().home);
+    let id = demo.server.id.clone();
+    for task in [Task::OrderImport, Task::Export] {
+        h.state_mut().start(&id, task, false, false);
+        wait(&mut h, "the demo's run", 120, |a| {
+            a.views
+                .get(&id)
+                .is_some_and(|v| matches!(&v.last, Some((t, _)) if *t == task))
+        });
+    }
+    wait(&mut h, "the history of both runs", 20, |a| {
+        a.views.get(&id).is_some_and(|v| v.history.len() >= 2)
+    });
+    h.get_by_label_contains(&format!("{}: ✔", EN.tab_import));
+    h.get_by_label_contains(&format!("{}: ✔", EN.tab_export));
+    h.run_steps(3);
+    // The README's picture (times of day differ from run to run: written, not compared).
+    if std::env::var_os("SKLADSYNC_WRITE_SCREENSHOTS").is_some() {
+        let image = h.render().unwrap();
+        image
+            .save(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../assets/first_screen.png"
+            ))
+            .unwrap();
+    }
+    rt.block_on(demo.sandbox.shutdown());
 }

@@ -25,11 +25,13 @@ fn run_text(t: &Texts, r: &RunRecord) -> String {
         None => {
             let c = &r.counts;
             format!(
-                "✔ {when}: {} {}, {} {}, {} {}, {} {}{}",
+                "✔ {when}: {} {}, {} {}, {} {}, {} {}, {} {}{}",
                 t.created,
                 c.created,
                 t.updated,
                 c.updated,
+                t.unchanged,
+                c.unchanged,
                 t.skipped,
                 c.skipped,
                 t.problems_count,
