@@ -52,7 +52,7 @@ fn every_screen(lang: Lang, t: &Texts, suffix: &str) {
     let mut h = window(lang);
     h.run_steps(3);
     h.get_by_label(t.overview_title);
-    h.snapshot(&format!("screen_first_{suffix}"));
+    h.snapshot(format!("screen_first_{suffix}"));
 
     // The server opens from the first screen.
     h.get_by_role_and_label(Role::Link, "Витоша").click();
@@ -70,7 +70,7 @@ fn every_screen(lang: Lang, t: &Texts, suffix: &str) {
             .unwrap_or_else(|| panic!("no tab {label}"))
             .click();
         h.run_steps(3);
-        h.snapshot(&format!("screen_{name}_{suffix}"));
+        h.snapshot(format!("screen_{name}_{suffix}"));
     }
 }
 
