@@ -8,11 +8,12 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use skladsync::texts::{BG, EN, Lang, Texts};
 use skladsync::ui::{App, AppInit};
+use skladsync_engine::lookups::LookupError;
 use skladsync_engine::settings::{Server, Settings, SettingsFile};
-use skladsync_engine::{EngineHandle, MemorySecretStore};
+use skladsync_engine::{Command, EngineHandle, FakeEngine, MemorySecretStore, Reply};
 use skladsync_warehouse::Connection;
 
-fn window(lang: Lang) -> Harness<'static, App> {
+fn window(lang: Lang) -> (Harness<'static, App>, FakeEngine) {
     let rt = skladsync::runtime().unwrap();
     let mut settings = Settings::default();
     for (id, name) in [("a", "Витоша"), ("b", "Родопи")] {
@@ -27,7 +28,7 @@ fn window(lang: Lang) -> Harness<'static, App> {
         ));
     }
     // A fake engine: the screens as they are before anything was tested or run.
-    let (handle, _fake) = {
+    let (handle, fake) = {
         let _g = rt.enter();
         EngineHandle::fake(settings)
     };
@@ -43,19 +44,44 @@ fn window(lang: Lang) -> Harness<'static, App> {
         select: None,
         lang: Some(lang),
     });
-    Harness::builder()
+    let h = Harness::builder()
         .with_size([1280.0, 860.0])
-        .build_ui_state(|ui, app: &mut App| app.show(ui), app)
+        .build_ui_state(|ui, app: &mut App| app.show(ui), app);
+    (h, fake)
+}
+
+/// The engine's answers to the look-ups the window asked for: the database cannot be reached,
+/// no API key is stored yet (as on a new server).
+fn answer(fake: &FakeEngine) {
+    for c in fake.take_sent() {
+        match c {
+            Command::TestWarehouse { server, probe } => fake.reply(Reply::Warehouse {
+                server,
+                probe,
+                result: Err(LookupError::DatabaseUnreachable(
+                    "the file /srv/sklad/a.db does not exist".into(),
+                )),
+            }),
+            Command::TestShop { server, probe } => fake.reply(Reply::Shop {
+                server,
+                probe,
+                result: Err(LookupError::MissingSecret("server/a/api-key".into())),
+            }),
+            _ => {}
+        }
+    }
 }
 
 fn every_screen(lang: Lang, t: &Texts, suffix: &str) {
-    let mut h = window(lang);
+    let (mut h, fake) = window(lang);
     h.run_steps(3);
     h.get_by_label(t.overview_title);
     h.snapshot(format!("screen_first_{suffix}"));
 
     // The server opens from the first screen.
     h.get_by_role_and_label(Role::Link, "Витоша").click();
+    h.run_steps(2);
+    answer(&fake);
     h.run_steps(3);
     for (label, name) in [
         (t.tab_connection, "connection"),

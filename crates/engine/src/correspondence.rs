@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use futures::TryStreamExt;
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use skladsync_cloudcart::{Client, Variant, VariantsQuery};
 use skladsync_warehouse::Warehouse;
 
@@ -15,7 +15,7 @@ use crate::events::Reporter;
 use crate::export::read_warehouse;
 use crate::settings::{CompareBy, Server};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MatchStatus {
     /// On both sides, one to one.
@@ -46,7 +46,7 @@ impl MatchStatus {
 }
 
 /// One line of the check.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CorrespondenceRow {
     pub status: MatchStatus,
     pub key: String,

@@ -16,7 +16,8 @@ use crate::secrets::{SecretError, SecretStore};
 use crate::settings::Server;
 
 /// Why one side of a server cannot be used.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", content = "detail", rename_all = "snake_case")]
 pub enum LookupError {
     /// The API key or database password is not in the secret store.
     #[error("no secret stored: {0}")]
@@ -108,13 +109,13 @@ impl From<EngineError> for LookupError {
 }
 
 /// The live Склад Pro database, as the settings window needs it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WarehouseInfo {
     /// `system.Version` as stored, e.g. `3.07.100`.
     pub version: String,
     /// SUPTO edition (3.07.100 or newer, or as stated in the settings, or УНП records found).
     pub supto: bool,
-    pub backend: &'static str,
+    pub backend: String,
     pub base_currency: String,
     /// Without the service user.
     pub users: Vec<User>,
@@ -128,7 +129,7 @@ pub struct WarehouseInfo {
 }
 
 /// The live CloudCart shop, as the settings window needs it.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ShopInfo {
     /// (provider key, title), e.g. (`cod`, `Наложен платеж`).
     pub payment_providers: Vec<(String, String)>,
@@ -163,7 +164,7 @@ pub async fn read_warehouse_info(
     Ok(WarehouseInfo {
         version: version.raw,
         supto,
-        backend: wh.backend_name(),
+        backend: wh.backend_name().to_owned(),
         base_currency: wh.settings().base_currency.clone(),
         users: wh.users().await?,
         objects: wh.locations().await?,
@@ -204,7 +205,7 @@ pub async fn shop_info(
 }
 
 /// One good of the warehouse, as a picker shows it (the special goods of the import).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct GoodChoice {
     pub id: i64,
     pub code: String,

@@ -11,10 +11,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use chrono::{DateTime, Local, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::correspondence::CorrespondenceRow;
 use crate::events::{Event, RunSummary, Task};
 use crate::journal::RunRecord;
+use crate::lookups::{GoodChoice, LookupError, ShopInfo, WarehouseInfo};
 use crate::orders::QueuedOrder;
-use crate::settings::{Server, Settings};
+use crate::settings::{SecretRef, Server, Settings};
 
 /// A server's stable id (the settings' `Server::id`), never its name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
@@ -144,6 +146,31 @@ pub enum Command {
         server: ServerId,
         limit: u32,
     },
+    /// „Тест на връзката“ of the Склад Pro side, with its pick lists. `probe` is the asker's
+    /// number, given back so that a late answer to an older probe can be told apart.
+    TestWarehouse {
+        server: ServerId,
+        probe: u64,
+    },
+    /// „Тест на връзката“ of the shop side, with its pick lists.
+    TestShop {
+        server: ServerId,
+        probe: u64,
+    },
+    /// The warehouse's goods for the special goods' pickers.
+    LoadGoods {
+        server: ServerId,
+        probe: u64,
+    },
+    /// Проверка съответствие на стоките: every row, for the window's table.
+    Check {
+        server: ServerId,
+    },
+    /// Keep a secret (an API key, a database password) in the engine's secret store.
+    SetSecret {
+        name: SecretRef,
+        secret: String,
+    },
 }
 
 /// Why the engine did not do what a command asked.
@@ -184,12 +211,34 @@ pub enum Reply {
         settings: Settings,
     },
     Queue {
+        server: ServerId,
         queue: Vec<QueuedOrder>,
     },
     History {
+        server: ServerId,
         runs: Vec<RunRecord>,
     },
+    Warehouse {
+        server: ServerId,
+        probe: u64,
+        result: Result<WarehouseInfo, LookupError>,
+    },
+    Shop {
+        server: ServerId,
+        probe: u64,
+        result: Result<ShopInfo, LookupError>,
+    },
+    Goods {
+        server: ServerId,
+        probe: u64,
+        result: Result<Vec<GoodChoice>, LookupError>,
+    },
+    Check {
+        server: ServerId,
+        result: Result<Vec<CorrespondenceRow>, LookupError>,
+    },
     Dismissed {
+        server: ServerId,
         found: bool,
     },
     Refused {

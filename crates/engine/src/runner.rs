@@ -273,6 +273,11 @@ impl Engine {
                 .map(|()| Reply::Done)
             }
             Command::DeleteServer { server } => self.delete(&server).map(|()| Reply::Done),
+            Command::SetSecret { name, secret } => inner
+                .secrets
+                .set(&name, &secret)
+                .map(|()| Reply::Done)
+                .map_err(failed),
             Command::QueueRetry { server, order } => {
                 let job = Job {
                     task: Task::QueueRetry,
@@ -285,6 +290,12 @@ impl Engine {
             other => return Err(other),
         };
         Ok(result.unwrap_or_else(Reply::refused))
+    }
+
+    fn known(&self, server: &ServerId) -> Result<Server, Refusal> {
+        self.inner.server(server).ok_or_else(|| Refusal::NoServer {
+            server: server.clone(),
+        })
     }
 
     fn delete(&self, server: &ServerId) -> Result<(), Refusal> {
@@ -315,28 +326,62 @@ impl Engine {
         let journal = inner.journal.as_ref().ok_or(Refusal::NoJournal);
         match command {
             Command::QueueList { server } => {
-                let s = inner.server(&server).ok_or(Refusal::NoServer { server })?;
+                let s = self.known(&server)?;
                 let queue = crate::orders::exception_queue(journal?, &s)
                     .await
                     .map_err(failed)?;
-                Ok(Reply::Queue { queue })
+                Ok(Reply::Queue { server, queue })
             }
             Command::QueueDismiss {
-                server: _,
+                server,
                 shop,
                 order,
             } => {
                 let found = crate::orders::dismiss_queued(journal?, &shop, &order)
                     .await
                     .map_err(failed)?;
-                Ok(Reply::Dismissed { found })
+                Ok(Reply::Dismissed { server, found })
             }
             Command::History { server, limit } => {
                 let runs = journal?
                     .runs(server.as_str(), i64::from(limit))
                     .await
                     .map_err(failed)?;
-                Ok(Reply::History { runs })
+                Ok(Reply::History { server, runs })
+            }
+            Command::TestWarehouse { server, probe } => {
+                let s = self.known(&server)?;
+                let result = crate::lookups::warehouse_info(&s, &*inner.secrets).await;
+                Ok(Reply::Warehouse {
+                    server,
+                    probe,
+                    result,
+                })
+            }
+            Command::TestShop { server, probe } => {
+                let s = self.known(&server)?;
+                let result = crate::lookups::shop_info(&s, &*inner.secrets).await;
+                Ok(Reply::Shop {
+                    server,
+                    probe,
+                    result,
+                })
+            }
+            Command::LoadGoods { server, probe } => {
+                let s = self.known(&server)?;
+                let result = crate::lookups::goods_choices(&s, &*inner.secrets).await;
+                Ok(Reply::Goods {
+                    server,
+                    probe,
+                    result,
+                })
+            }
+            Command::Check { server } => {
+                let s = self.known(&server)?;
+                let reporter = Reporter::silent(Task::Correspondence);
+                let result =
+                    crate::lookups::correspondence_rows(&s, &*inner.secrets, &reporter).await;
+                Ok(Reply::Check { server, result })
             }
             other => Ok(self
                 .execute_now(other)

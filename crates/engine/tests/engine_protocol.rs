@@ -229,3 +229,78 @@ async fn a_queue_retry_is_a_run_that_stop_reaches() {
         Event::Failed { task: Task::QueueRetry, message } if message.contains("stopped")
     )));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn look_ups_are_commands_whose_answers_name_their_server_and_probe() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = settings_with(dir.path(), &["Витоша"]);
+    let h = engine(&file, runner(1, Duration::ZERO));
+    h.send(Command::TestWarehouse {
+        server: "s0".into(),
+        probe: 7,
+    });
+    h.send(Command::TestShop {
+        server: "s0".into(),
+        probe: 3,
+    });
+    let mut replies = Vec::new();
+    for _ in 0..200 {
+        replies.extend(h.drain_replies());
+        if replies.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    for r in &replies {
+        // The answers travel as JSON to an attached window.
+        let text = serde_json::to_string(r).unwrap();
+        assert_eq!(&serde_json::from_str::<Reply>(&text).unwrap(), r);
+        match r {
+            Reply::Warehouse {
+                server,
+                probe,
+                result,
+            } => {
+                assert_eq!((server.as_str(), *probe), ("s0", 7));
+                assert!(
+                    matches!(
+                        result,
+                        Err(lookups::LookupError::DatabaseUnreachable(_)
+                            | lookups::LookupError::NotWarehouse(_))
+                    ),
+                    "{result:?}"
+                );
+            }
+            Reply::Shop {
+                server,
+                probe,
+                result,
+            } => {
+                assert_eq!((server.as_str(), *probe), ("s0", 3));
+                assert!(
+                    matches!(result, Err(lookups::LookupError::MissingSecret(_))),
+                    "{result:?}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(replies.len(), 2);
+    // A server that does not exist is refused.
+    h.send(Command::Check {
+        server: "nope".into(),
+    });
+    for _ in 0..100 {
+        if let Some(r) = h.drain_replies().pop() {
+            assert!(matches!(
+                r,
+                Reply::Refused {
+                    refusal: Refusal::NoServer { .. }
+                }
+            ));
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("no answer");
+}

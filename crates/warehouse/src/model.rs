@@ -81,7 +81,7 @@ impl DatabaseSettings {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct User {
     pub id: i64,
     pub code: String,
@@ -90,7 +90,7 @@ pub struct User {
 }
 
 /// An object (обект): a shop or warehouse location.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Location {
     pub id: i64,
     pub code: String,
@@ -100,7 +100,7 @@ pub struct Location {
 }
 
 /// A group of any nomenclature (goods, objects, partners): hierarchical code, 3 letters a level.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Group {
     pub id: i64,
     pub code: String,
@@ -236,7 +236,7 @@ impl Good {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VatGroup {
     pub id: i64,
     pub code: String,
@@ -244,7 +244,7 @@ pub struct VatGroup {
     pub rate: Decimal,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PaymentType {
     pub id: i64,
     pub name: String,

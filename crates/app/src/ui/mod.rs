@@ -17,13 +17,12 @@ use std::path::PathBuf;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
-use skladsync_engine::correspondence::CorrespondenceRow;
-use skladsync_engine::lookups::{self, GoodChoice, LookupError, ShopInfo, WarehouseInfo};
+use skladsync_engine::lookups::{GoodChoice, LookupError, ShopInfo, WarehouseInfo};
 use skladsync_engine::orders::QueuedOrder;
 use skladsync_engine::settings::{Server, Settings, SettingsFile};
 use skladsync_engine::{
-    Command, Engine, EngineConfig, EngineHandle, Event, ItemProblem, Journal, Level, Reply,
-    RunEvent, RunRecord, SecretStore, Status, Task, TaskRunner, Update, default_task_runner,
+    Command, Engine, EngineConfig, EngineHandle, Event, ItemProblem, Journal, Level, Refusal,
+    Reply, RunEvent, RunRecord, SecretStore, Status, Task, TaskRunner, Update, default_task_runner,
 };
 use skladsync_warehouse::Connection;
 
@@ -52,6 +51,15 @@ pub enum Probe<T> {
     Testing,
     Ok(T),
     Failed(LookupError),
+}
+
+impl<T> From<Result<T, LookupError>> for Probe<T> {
+    fn from(r: Result<T, LookupError>) -> Probe<T> {
+        match r {
+            Ok(t) => Probe::Ok(t),
+            Err(e) => Probe::Failed(e),
+        }
+    }
 }
 
 impl<T> Probe<T> {
@@ -106,17 +114,9 @@ pub struct ServerView {
     key_note: Option<Result<(), String>>,
 }
 
-/// Background results.
+/// Background results of the window's own (file dialogs, CSV files).
 enum Done {
-    /// (server, probe generation, result)
-    Shop(String, u64, Result<ShopInfo, LookupError>),
-    Warehouse(String, u64, Result<WarehouseInfo, LookupError>),
-    Goods(String, u64, Result<Vec<GoodChoice>, LookupError>),
-    Check(String, Result<Vec<CorrespondenceRow>, LookupError>),
-    History(String, Result<Vec<RunRecord>, String>),
     PickedFile(String, PathBuf),
-    Queue(String, Result<Vec<QueuedOrder>, LookupError>),
-    Dismissed(String, Result<skladsync_engine::RunSummary, LookupError>),
     CsvSaved(Result<PathBuf, String>),
     /// A dialog was cancelled.
     Nothing,
@@ -201,7 +201,6 @@ pub struct App {
     pub settings: Settings,
     secrets: Arc<dyn SecretStore>,
     secret_store: Option<Arc<AppSecretStore>>,
-    journal: Option<Journal>,
     pub lang: Lang,
     pub selected: Option<String>,
     /// The first screen („Преглед“) is shown instead of the selected server.
@@ -279,7 +278,6 @@ impl App {
             settings,
             secrets: init.secrets,
             secret_store: init.secret_store,
-            journal: init.journal,
             lang,
             selected: None,
             home,
@@ -363,21 +361,12 @@ impl App {
     }
 
     pub fn load_queue(&mut self, id: &str) {
-        let (Some(journal), Some(server)) = (self.journal.clone(), self.server(id).cloned()) else {
-            return;
-        };
-        self.spawn(async move {
-            let r = lookups::exception_queue(&journal, &server).await;
-            Done::Queue(server.id, r)
-        });
+        self.engine.send(Command::QueueList { server: id.into() });
     }
 
     /// „Опитай отново“: import one queued order again (`None`: all of them). The engine runs it
     /// as a task of the server, so that Stop reaches it and the status shows it.
     pub fn retry_queued(&mut self, id: &str, order_id: Option<String>) {
-        if self.journal.is_none() {
-            return;
-        }
         self.view(id).queue_busy = true;
         self.engine.send(Command::QueueRetry {
             server: id.into(),
@@ -387,14 +376,11 @@ impl App {
 
     /// Take an order out of the queue (handled by hand in Склад Pro).
     pub fn dismiss_queued(&mut self, id: &str, shop: String, order_id: String) {
-        let Some(journal) = self.journal.clone() else {
-            return;
-        };
         self.view(id).queue_busy = true;
-        let server = id.to_owned();
-        self.spawn(async move {
-            let r = lookups::dismiss_queued(&journal, &shop, &order_id).await;
-            Done::Dismissed(server, r.map(|_| skladsync_engine::RunSummary::default()))
+        self.engine.send(Command::QueueDismiss {
+            server: id.into(),
+            shop,
+            order: order_id,
         });
     }
 
@@ -409,72 +395,48 @@ impl App {
     }
 
     pub fn test_shop(&mut self, id: &str) {
-        let Some(server) = self.server(id).cloned() else {
-            return;
-        };
         let v = self.view(id);
         v.shop = Probe::Testing;
         v.shop_generation += 1;
-        let generation = v.shop_generation;
-        let secrets = self.secrets.clone();
-        self.spawn(async move {
-            let r = lookups::shop_info(&server, &*secrets).await;
-            Done::Shop(server.id, generation, r)
+        let probe = v.shop_generation;
+        self.engine.send(Command::TestShop {
+            server: id.into(),
+            probe,
         });
     }
 
     pub fn test_warehouse(&mut self, id: &str) {
-        let Some(server) = self.server(id).cloned() else {
-            return;
-        };
         let v = self.view(id);
         v.warehouse = Probe::Testing;
         v.goods = Probe::NotTested;
         v.warehouse_generation += 1;
-        let generation = v.warehouse_generation;
-        let secrets = self.secrets.clone();
-        self.spawn(async move {
-            let r = lookups::warehouse_info(&server, &*secrets).await;
-            Done::Warehouse(server.id, generation, r)
+        let probe = v.warehouse_generation;
+        self.engine.send(Command::TestWarehouse {
+            server: id.into(),
+            probe,
         });
     }
 
     /// Read the warehouse's goods for the special goods' pickers.
     pub fn load_goods(&mut self, id: &str) {
-        let Some(server) = self.server(id).cloned() else {
-            return;
-        };
         let v = self.view(id);
         v.goods = Probe::Testing;
-        let generation = v.warehouse_generation;
-        let secrets = self.secrets.clone();
-        self.spawn(async move {
-            let r = lookups::goods_choices(&server, &*secrets).await;
-            Done::Goods(server.id, generation, r)
+        let probe = v.warehouse_generation;
+        self.engine.send(Command::LoadGoods {
+            server: id.into(),
+            probe,
         });
     }
 
     pub fn run_check(&mut self, id: &str) {
-        let Some(server) = self.server(id).cloned() else {
-            return;
-        };
         self.view(id).check.running = true;
-        let secrets = self.secrets.clone();
-        self.spawn(async move {
-            let reporter = skladsync_engine::Reporter::silent(Task::Correspondence);
-            let r = lookups::correspondence_rows(&server, &*secrets, &reporter).await;
-            Done::Check(server.id, r)
-        });
+        self.engine.send(Command::Check { server: id.into() });
     }
 
     pub fn load_history(&mut self, id: &str) {
-        let Some(journal) = self.journal.clone() else {
-            return;
-        };
-        let id = id.to_owned();
-        self.spawn(async move {
-            let r = journal.runs(&id, 50).await.map_err(|e| e.to_string());
-            Done::History(id, r)
+        self.engine.send(Command::History {
+            server: id.into(),
+            limit: 50,
         });
     }
 
@@ -510,13 +472,66 @@ impl App {
         self.take_replies();
     }
 
-    /// Replies of the engine: a refused command is shown where the settings error is.
+    /// Replies of the engine: look-ups into their server's view; a refused command is shown
+    /// where the settings error is.
     fn take_replies(&mut self) {
         for reply in self.engine.drain_replies() {
             match reply {
+                // A window without a journal shows no history or queue.
+                Reply::Refused {
+                    refusal: Refusal::NoJournal,
+                } => {}
                 Reply::Refused { refusal } => self.save_error = Some(refusal.to_string()),
                 Reply::Done => self.save_error = None,
-                _ => {}
+                Reply::Shop {
+                    server,
+                    probe,
+                    result,
+                } => {
+                    let v = self.view(server.as_str());
+                    if probe == v.shop_generation {
+                        v.shop = Probe::from(result);
+                    }
+                }
+                Reply::Warehouse {
+                    server,
+                    probe,
+                    result,
+                } => {
+                    let v = self.view(server.as_str());
+                    if probe == v.warehouse_generation {
+                        v.warehouse = Probe::from(result);
+                    }
+                }
+                Reply::Goods {
+                    server,
+                    probe,
+                    result,
+                } => {
+                    let v = self.view(server.as_str());
+                    if probe == v.warehouse_generation {
+                        v.goods = Probe::from(result.map(Arc::new));
+                    }
+                }
+                Reply::Check { server, result } => {
+                    let c = &mut self.view(server.as_str()).check;
+                    c.running = false;
+                    match result {
+                        Ok(rows) => c.set_rows(rows),
+                        Err(e) => c.error = Some(e),
+                    }
+                }
+                Reply::History { server, runs } => self.view(server.as_str()).history = runs,
+                Reply::Queue { server, queue } => self.view(server.as_str()).queue = queue,
+                Reply::Dismissed { server, .. } => {
+                    let id = server.to_string();
+                    let v = self.view(&id);
+                    v.queue_busy = false;
+                    v.queue_note = Some(Ok(skladsync_engine::RunSummary::default()));
+                    self.load_queue(&id);
+                    self.load_history(&id);
+                }
+                Reply::Started { .. } | Reply::StartedMany { .. } | Reply::Settings { .. } => {}
             }
         }
     }
@@ -596,46 +611,6 @@ impl App {
     pub fn poll(&mut self) {
         while let Ok(done) = self.done_rx.try_recv() {
             match done {
-                Done::Shop(id, generation, r) => {
-                    let v = self.view(&id);
-                    if generation == v.shop_generation {
-                        v.shop = match r {
-                            Ok(i) => Probe::Ok(i),
-                            Err(e) => Probe::Failed(e),
-                        }
-                    }
-                }
-                Done::Warehouse(id, generation, r) => {
-                    let v = self.view(&id);
-                    if generation == v.warehouse_generation {
-                        v.warehouse = match r {
-                            Ok(i) => Probe::Ok(i),
-                            Err(e) => Probe::Failed(e),
-                        }
-                    }
-                }
-                Done::Goods(id, generation, r) => {
-                    let v = self.view(&id);
-                    if generation == v.warehouse_generation {
-                        v.goods = match r {
-                            Ok(g) => Probe::Ok(Arc::new(g)),
-                            Err(e) => Probe::Failed(e),
-                        }
-                    }
-                }
-                Done::Check(id, r) => {
-                    let c = &mut self.view(&id).check;
-                    c.running = false;
-                    match r {
-                        Ok(rows) => c.set_rows(rows),
-                        Err(e) => c.error = Some(e),
-                    }
-                }
-                Done::History(id, r) => {
-                    if let Ok(h) = r {
-                        self.view(&id).history = h;
-                    }
-                }
                 Done::PickedFile(id, path) => {
                     if let Some(mut s) = self.server(&id).cloned() {
                         s.warehouse.connection = Connection::Odbc {
@@ -647,20 +622,6 @@ impl App {
                     }
                 }
                 Done::Nothing => {}
-                Done::Queue(id, r) => {
-                    let v = self.view(&id);
-                    match r {
-                        Ok(q) => v.queue = q,
-                        Err(e) => v.queue_note = Some(Err(e)),
-                    }
-                }
-                Done::Dismissed(id, r) => {
-                    let v = self.view(&id);
-                    v.queue_busy = false;
-                    v.queue_note = Some(r);
-                    self.load_queue(&id);
-                    self.load_history(&id);
-                }
                 Done::CsvSaved(r) => {
                     if let Some(id) = self.selected.clone() {
                         self.view(&id).check.csv_note = Some(r.map(|p| p.display().to_string()));
