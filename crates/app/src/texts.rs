@@ -118,6 +118,7 @@ texts! {
     doc_sale: "Продажба", "Sale";
     fiscal_device: "Сериен номер на касов апарат", "Cash-register serial number";
     operator_code: "Код на оператор (за УНП)", "Operator code (for the USN)";
+    time_zone: "Часова зона на датите (напр. Europe/Sofia)", "Time zone of the dates (e.g. Europe/Sofia)";
     sale_statuses: "Кога поръчката се трансформира в продажба", "When an order becomes a sale";
     payment_types: "Типове плащане (начин на плащане в магазина ➡ тип плащане в Склад Pro)", "Payment types (shop payment method ➡ Warehouse Pro payment type)";
     suggest: "Попълни предложение", "Fill in a suggestion";

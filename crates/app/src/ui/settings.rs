@@ -403,6 +403,7 @@ impl App {
                         opt_text_row(ui, t.fiscal_device, &mut i.fiscal_device);
                         opt_text_row(ui, t.operator_code, &mut i.operator_code);
                     }
+                    text_row(ui, t.time_zone, &mut i.time_zone.0);
                 });
 
             ui.add_space(8.0);
