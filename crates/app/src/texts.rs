@@ -132,6 +132,7 @@ texts! {
     clear: "Изчисти", "Clear";
     delivery: "Доставка", "Delivery";
     discount: "Търговска отстъпка", "Discount";
+    discount_other_rate: "Търговска отстъпка с друга ставка ДДС (напр. 9 %)", "Discount at another VAT rate (e.g. 9 %)";
     fee: "Такса", "Fee";
     object_groups: "Групи обекти за количества", "Object groups for quantities";
     goods_groups: "Групи от стоки", "Goods groups";
