@@ -839,3 +839,94 @@ async fn configuration_flags_read_as_sklad_pro_reads_them() {
     f.set_config("configkey48", Some("-1")).await;
     assert!(f.wh.settings().numbering_per_object);
 }
+
+/// The warehouse's own answer: a typed shortage per good, lines of one good added up, goods
+/// given back (a discount line) and services (`Type` 8) not checked; nothing written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_warehouse_reports_each_shortage_typed() {
+    let mut f = fixture(BlankDatabase::default(), false).await;
+    f.set_config("configkey12", Some("0")).await;
+    let goods = f.variants().await;
+    let (a, b) = (goods[0].1.id, goods[1].1.id);
+    f.set_stock(a, 3.0).await;
+    f.set_stock(b, 0.0).await;
+    f.set_stock(f.delivery, 0.0).await;
+    f.exec(
+        "UPDATE `goods` SET `Type` = 8 WHERE `ID` = ?",
+        &[Value::Int(f.delivery)],
+    )
+    .await;
+    let line = |good_id: i64, quantity: Decimal| NewLine {
+        good_id,
+        quantity,
+        price: dec!(2),
+        discount_percent: dec!(0),
+    };
+    let sale = |lines: Vec<NewLine>| NewDocument {
+        kind: DocumentKind::Sale,
+        object_id: f.object,
+        user_id: f.server.import.active_user.unwrap(),
+        partner: PartnerChoice::Existing(2),
+        date: Utc::now().date_naive(),
+        lines,
+        reference: "каса".into(),
+        payment_type_id: 1,
+        paid: vec![],
+        usn: None,
+        converts_order: None,
+    };
+    let rows_before = f.count("SELECT COUNT(*) FROM `operations`", &[]).await;
+    let err =
+        f.wh.create_document(&sale(vec![
+            line(a, dec!(2)),
+            line(a, dec!(2)),
+            line(b, dec!(1)),
+            line(b, dec!(-1)),
+            line(f.delivery, dec!(1)),
+            line(f.discount, dec!(-1)),
+        ]))
+        .await
+        .unwrap_err();
+    let Error::InsufficientStock(short) = err else {
+        panic!("{err}");
+    };
+    // a: 3 there, 4 needed; b: given back as much as taken, so not short; the service and the
+    // discount line are not checked.
+    assert_eq!(short.len(), 1, "{short:?}");
+    assert_eq!(
+        (
+            short[0].good_id,
+            short[0].object_id,
+            short[0].available,
+            short[0].needed
+        ),
+        (a, f.object, dec!(3), dec!(4))
+    );
+    assert_eq!(short[0].good_name, goods[0].1.name);
+    assert!(!short[0].object_name.is_empty());
+    assert_eq!(
+        f.count("SELECT COUNT(*) FROM `operations`", &[]).await,
+        rows_before
+    );
+    assert_eq!(f.stock(a).await, dec!(3));
+
+    // Three of the three: written, the store at 0, the service below zero.
+    let d =
+        f.wh.create_document(&sale(vec![line(a, dec!(3)), line(f.delivery, dec!(1))]))
+            .await
+            .unwrap();
+    assert_eq!(f.stock(a).await, dec!(0));
+    assert_eq!(f.stock(f.delivery).await, dec!(-1));
+    // Changing the Sale's lines is checked the same way.
+    let err =
+        f.wh.replace_document_lines(
+            DocumentKind::Sale,
+            d.number,
+            d.object_id,
+            &[line(a, dec!(5))],
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InsufficientStock(_)), "{err}");
+    assert_eq!(f.stock(a).await, dec!(0), "the change was rolled back");
+}
