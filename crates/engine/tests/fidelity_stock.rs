@@ -266,3 +266,60 @@ async fn the_warehouse_reports_each_shortage_typed() {
     assert!(matches!(err, Error::InsufficientStock(_)), "{err}");
     assert_eq!(f.stock(a).await, dec!(0), "the change was rolled back");
 }
+
+/// Six Sales of one unit at once, from six connections, when three units are left: exactly three
+/// are written and the store ends at zero — no writer slips between another's check and commit.
+async fn concurrent_sales_never_take_the_stock_below_zero(mysql: bool) {
+    let mut f = fixture(BlankDatabase::default(), mysql).await;
+    f.set_config("configkey12", Some("0")).await;
+    let good = f.variants().await[0].1.id;
+    f.set_stock(good, 3.0).await;
+    let mut tasks = Vec::new();
+    for n in 0..6 {
+        let connection = f.connection.clone();
+        let doc = NewDocument {
+            kind: DocumentKind::Sale,
+            object_id: f.object,
+            user_id: f.server.import.active_user.unwrap(),
+            partner: PartnerChoice::Existing(2),
+            date: Utc::now().date_naive(),
+            lines: vec![NewLine {
+                good_id: good,
+                quantity: dec!(1),
+                price: dec!(2),
+                discount_percent: dec!(0),
+            }],
+            reference: format!("каса {n}"),
+            payment_type_id: 1,
+            paid: vec![],
+            usn: None,
+            converts_order: None,
+        };
+        tasks.push(tokio::spawn(async move {
+            let wh = Warehouse::connect(&connection).await.unwrap();
+            wh.create_document(&doc).await
+        }));
+    }
+    let mut written = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => written += 1,
+            Err(Error::InsufficientStock(s)) => assert_eq!(s[0].available, dec!(0)),
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!(written, 3);
+    assert_eq!(f.stock(good).await, dec!(0));
+    assert_eq!(f.sales_rows().await, 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_sales_never_take_the_stock_below_zero_on_sqlite() {
+    concurrent_sales_never_take_the_stock_below_zero(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[cfg_attr(not(skladsync_mysql), ignore = "SKLADSYNC_TEST_MYSQL_URL is not set")]
+async fn mariadb_concurrent_sales_never_take_the_stock_below_zero() {
+    concurrent_sales_never_take_the_stock_below_zero(true).await;
+}
