@@ -118,7 +118,7 @@ texts! {
     doc_sale: "Продажба", "Sale";
     fiscal_device: "Сериен номер на касов апарат", "Cash-register serial number";
     operator_code: "Код на оператор (за УНП)", "Operator code (for the USN)";
-    time_zone: "Часова зона на датите (напр. Europe/Sofia)", "Time zone of the dates (e.g. Europe/Sofia)";
+    time_zone: "Часова зона", "Time zone";
     sale_statuses: "Кога поръчката се трансформира в продажба", "When an order becomes a sale";
     payment_types: "Типове плащане (начин на плащане в магазина ➡ тип плащане в Склад Pro)", "Payment types (shop payment method ➡ Warehouse Pro payment type)";
     suggest: "Попълни предложение", "Fill in a suggestion";
@@ -132,7 +132,7 @@ texts! {
     clear: "Изчисти", "Clear";
     delivery: "Доставка", "Delivery";
     discount: "Търговска отстъпка", "Discount";
-    discount_other_rate: "Търговска отстъпка с друга ставка ДДС (напр. 9 %)", "Discount at another VAT rate (e.g. 9 %)";
+    discount_other_rate: "Отстъпка, друга ставка ДДС", "Discount, other VAT rate";
     fee: "Такса", "Fee";
     object_groups: "Групи обекти за количества", "Object groups for quantities";
     goods_groups: "Групи от стоки", "Goods groups";
