@@ -61,6 +61,7 @@ fn the_time_zone_and_the_discount_good_at_another_rate_are_set_in_the_import_tab
         journal: Some(journal),
         runner: None,
         attach: None,
+        engine: None,
         select: Some(id.clone()),
         lang: Default::default(),
     });
