@@ -102,6 +102,24 @@ async fn a_time_zone_that_is_not_one_stops_the_import_with_the_setting_named() {
         text.contains("Часова зона") && text.contains("Europe/Sofija"),
         "{text}"
     );
+    // The settings check names it too, before any run.
+    let problems = skladsync_engine::validate::validate(&f.wh, &server, Task::OrderImport)
+        .await
+        .unwrap();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.field == "Импорт от CloudCart › Часова зона"
+                && p.message.contains("Europe/Sofija")),
+        "{problems:?}"
+    );
+    let fine = skladsync_engine::validate::validate(&f.wh, &f.server, Task::OrderImport)
+        .await
+        .unwrap();
+    assert!(
+        !fine.iter().any(|p| p.field.contains("Часова зона")),
+        "{fine:?}"
+    );
 }
 
 // ------------------------------------------------------------------ 4/5. rounding, discounts
