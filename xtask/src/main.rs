@@ -251,6 +251,7 @@ async fn bench_export(goods: usize) -> Result<()> {
         payment_type_id: 1,
         paid: vec![],
         usn: None,
+        converts_order: None,
     })
     .await?;
     let started = Instant::now();

@@ -32,7 +32,13 @@ pub struct Demo {
 }
 
 /// A special good of the demo warehouse (a service line on imported orders).
-async fn special_good(wh: &Warehouse, group_id: i64, code: &str, name: &str) -> Result<i64> {
+async fn special_good(
+    wh: &Warehouse,
+    group_id: i64,
+    code: &str,
+    name: &str,
+    vat_group_id: i64,
+) -> Result<i64> {
     Ok(wh
         .save_good(
             None,
@@ -44,7 +50,7 @@ async fn special_good(wh: &Warehouse, group_id: i64, code: &str, name: &str) -> 
                 measure: "бр.".into(),
                 price_group: PriceGroup::RETAIL,
                 price: Decimal::ZERO,
-                vat_group_id: 1,
+                vat_group_id,
                 group_id,
             },
         )
@@ -88,17 +94,18 @@ pub async fn start(data_dir: &Path, _reset: bool) -> Result<Demo> {
         .await?;
     let services = warehouse.create_goods_group("Служебни", None).await?;
     let special = SpecialGoods {
-        delivery: Some(special_good(&warehouse, services.id, "SVC-DELIVERY", "Доставка").await?),
+        delivery: Some(special_good(&warehouse, services.id, "SVC-DELIVERY", "Доставка", 1).await?),
         discount: Some(
             special_good(
                 &warehouse,
                 services.id,
                 "SVC-DISCOUNT",
                 "Търговска отстъпка",
+                1,
             )
             .await?,
         ),
-        fee: Some(special_good(&warehouse, services.id, "SVC-FEE", "Такса").await?),
+        fee: Some(special_good(&warehouse, services.id, "SVC-FEE", "Такса", 1).await?),
     };
 
     let sandbox = Sandbox::start(SandboxConfig {
@@ -129,6 +136,18 @@ pub async fn start(data_dir: &Path, _reset: bool) -> Result<Demo> {
     server.import.object = objects.first().map(|o| o.id);
     server.import.active_user = user;
     server.import.special_goods = special;
+    // Coffee and tea are at 9 % (VAT group 2): their share of a whole-order discount is a line
+    // of a discount good at 9 %.
+    server.import.discount_goods_other_rates = vec![
+        special_good(
+            &warehouse,
+            services.id,
+            "SVC-DISCOUNT-9",
+            "Търговска отстъпка 9 %",
+            2,
+        )
+        .await?,
+    ];
     server.import.first_run_days = 30;
     server.import.payment_types = sandbox
         .state()

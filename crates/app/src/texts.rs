@@ -118,6 +118,7 @@ texts! {
     doc_sale: "Продажба", "Sale";
     fiscal_device: "Сериен номер на касов апарат", "Cash-register serial number";
     operator_code: "Код на оператор (за УНП)", "Operator code (for the USN)";
+    time_zone: "Часова зона", "Time zone";
     sale_statuses: "Кога поръчката се трансформира в продажба", "When an order becomes a sale";
     payment_types: "Типове плащане (начин на плащане в магазина ➡ тип плащане в Склад Pro)", "Payment types (shop payment method ➡ Warehouse Pro payment type)";
     suggest: "Попълни предложение", "Fill in a suggestion";
@@ -131,6 +132,7 @@ texts! {
     clear: "Изчисти", "Clear";
     delivery: "Доставка", "Delivery";
     discount: "Търговска отстъпка", "Discount";
+    discount_other_rate: "Отстъпка, друга ставка ДДС", "Discount, other VAT rate";
     fee: "Такса", "Fee";
     object_groups: "Групи обекти за количества", "Object groups for quantities";
     goods_groups: "Групи от стоки", "Goods groups";

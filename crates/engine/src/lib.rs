@@ -2,6 +2,7 @@
 //! crate that knows both the Склад Pro database and the CloudCart shop. Tasks report progress
 //! as [`Event`]s and never block a UI.
 
+pub mod bgtime;
 pub mod catalog;
 mod connect;
 pub mod control;

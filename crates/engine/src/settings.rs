@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use skladsync_warehouse::{Connection, DocumentKind, PriceGroup};
 
+use crate::bgtime::TimeZoneName;
+
 /// The settings file's current schema version. Older files are migrated on load.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -204,6 +206,14 @@ pub struct ImportSettings {
     /// The first import reaches this many days back (later runs continue from the last one).
     #[serde(default = "default_first_run_days")]
     pub first_run_days: u32,
+    /// The zone whose local day dates documents, paid rows and cash-book rows.
+    #[serde(default)]
+    pub time_zone: TimeZoneName,
+    /// Further goods for a whole-order discount, one for each other VAT rate: an order whose
+    /// goods carry several rates gets one discount line per rate, each of a discount good of
+    /// that rate (the one in `special_goods` or one of these).
+    #[serde(default)]
+    pub discount_goods_other_rates: Vec<i64>,
 }
 
 fn default_first_run_days() -> u32 {
@@ -226,6 +236,8 @@ impl Default for ImportSettings {
             payment_types: Vec::new(),
             special_goods: SpecialGoods::default(),
             first_run_days: default_first_run_days(),
+            time_zone: TimeZoneName::default(),
+            discount_goods_other_rates: Vec::new(),
         }
     }
 }

@@ -217,6 +217,9 @@ pub async fn validate(
                     format!("тип плащане {} не съществува", m.payment_type),
                 );
             }
+            if let Err(e) = i.time_zone.zone() {
+                out.add(g, "Часова зона", e);
+            }
         }
     }
     Ok(out.0)

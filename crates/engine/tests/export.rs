@@ -225,6 +225,7 @@ async fn first_export_creates_products_with_variants_then_only_changes_are_writt
         payment_type_id: 1,
         paid: vec![],
         usn: None,
+        converts_order: None,
     })
     .await
     .unwrap();
@@ -664,6 +665,7 @@ async fn stock_formula_euro_prices_and_export_switches_shape_what_the_shop_gets(
         payment_type_id: 1,
         paid: vec![],
         usn: None,
+        converts_order: None,
     })
     .await
     .unwrap();

@@ -612,14 +612,45 @@ async fn delivery_and_a_whole_order_discount_are_lines_of_the_special_goods() {
         shipping_amount: Some(690),
         ..Default::default()
     });
-    let s = f.import().await;
+    // The seed's coffee and tea are at 9 %: a discount good of that rate is chosen too.
+    let discount9 =
+        f.wh.save_good(
+            None,
+            &GoodData {
+                code: "SRV-OTST9".into(),
+                name: "Отстъпка 9 %".into(),
+                barcodes: Default::default(),
+                catalogs: Default::default(),
+                measure: "бр.".into(),
+                price_group: PriceGroup::RETAIL,
+                price: Decimal::ZERO,
+                vat_group_id: 2,
+                group_id: f.group_id,
+            },
+        )
+        .await
+        .unwrap();
+    let mut server = f.server.clone();
+    server.import.discount_goods_other_rates = vec![discount9];
+    let s = f.import_with(&server, false).await;
     assert_eq!(s.created, 1, "{:?}", s.problems);
     let d = &f.docs(id).await[0];
     let so = f.sandbox.state().order(id).unwrap();
     let line = |good: i64| d.lines.iter().find(|l| l.good_id == good).cloned().unwrap();
     assert_eq!(line(f.delivery).price, dec!(6.90));
     let discount: i64 = so.discounts.iter().map(|x| x.value).sum();
-    assert_eq!(line(f.discount).price, -Decimal::new(discount, 2));
+    // Склад Pro's shape: a negative quantity at a positive price, one line per VAT rate.
+    let discounts: Vec<&DocumentLine> = d
+        .lines
+        .iter()
+        .filter(|l| l.good_id == f.discount || l.good_id == discount9)
+        .collect();
+    assert!(!discounts.is_empty());
+    assert!(discounts.iter().all(|l| l.quantity == dec!(-1)));
+    assert_eq!(
+        discounts.iter().map(|l| l.price).sum::<Decimal>(),
+        Decimal::new(discount, 2)
+    );
     assert_eq!(line(v[0].1).quantity, dec!(3));
     assert_eq!(d.total, f.shop_total(id));
 }
@@ -673,22 +704,22 @@ async fn a_eur_order_into_a_bgn_database_converts_unit_prices() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_total_that_cannot_be_reproduced_goes_to_the_queue_with_the_difference() {
-    let f = fixture().await;
+    let f = fixture_with(BlankDatabase {
+        prices_include_vat: false,
+        ..Default::default()
+    })
+    .await;
     let v = f.matched_variants().await;
-    f.sandbox.state().set_variant_price(v[0].0, 1505).unwrap();
-    // Two half units at 15.05: the shop rounds each line (7.53 + 7.53), Склад Pro the document
-    // (15.05) — the research's rounding vector.
+    f.sandbox.state().set_variant_price(v[0].0, 999).unwrap();
+    // Three lines of one unit at 9.99 in a database of prices without VAT: Склад Pro rounds
+    // each net line (8.33 at 20 %, 9.17 at 9 %) and each is 10.00 with VAT — 30.00 against the
+    // shop's 29.97, more than per-line rounding is let off.
+    let one = PlaceOrderLine {
+        variant_id: v[0].0,
+        quantity: 1.0,
+    };
     let id = f.place(PlaceOrder {
-        lines: vec![
-            PlaceOrderLine {
-                variant_id: v[0].0,
-                quantity: 0.5,
-            },
-            PlaceOrderLine {
-                variant_id: v[0].0,
-                quantity: 0.5,
-            },
-        ],
+        lines: vec![one.clone(), one.clone(), one],
         customer: Some(shopper("half@example.bg")),
         shipping_amount: Some(0),
         ..Default::default()
@@ -699,7 +730,9 @@ async fn a_total_that_cannot_be_reproduced_goes_to_the_queue_with_the_difference
     let q = f.queue().await;
     assert_eq!(q.len(), 1);
     assert!(
-        q[0].reasons.iter().any(|r| r.problem.contains("-0.01")),
+        q[0].reasons
+            .iter()
+            .any(|r| r.problem.contains("разлика 0.03")),
         "{:?}",
         q[0].reasons
     );
@@ -858,6 +891,7 @@ async fn supto_gives_each_order_one_usn_in_the_warehouse_and_in_the_shop() {
             sequence: 41,
             usn: "DT000600-0007-0000041".into(),
         }),
+        converts_order: None,
     })
     .await
     .unwrap();
@@ -978,6 +1012,7 @@ async fn an_order_that_already_carries_a_usn_keeps_it_and_is_not_imported_twice(
             sequence: 600,
             usn: "DT000600-0001-0000600".into(),
         }),
+        converts_order: None,
     })
     .await
     .unwrap();
@@ -1082,6 +1117,7 @@ async fn a_conversion_interrupted_after_the_sale_was_written_is_finished_not_rep
             payment_type_id: server.import.payment_types[0].payment_type,
             paid: vec![],
             usn: None,
+            converts_order: None,
         })
         .await
         .unwrap();

@@ -72,10 +72,49 @@ pub enum Error {
     Fiscal(String),
     #[error("{0}")]
     Unsupported(String),
+    #[error("{}", shortages_text(.0))]
+    InsufficientStock(Vec<Shortage>),
     #[error(
         "no free document number was found for {0} after many attempts; another program may be reserving numbers"
     )]
     NumberingExhausted(String),
+}
+
+/// A good a Sale would take below zero in its object, where the database does not allow
+/// negative availability (`configkey12`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shortage {
+    pub good_id: i64,
+    pub good_name: String,
+    pub object_id: i64,
+    pub object_name: String,
+    /// What the object has of the good, less what open Orders there hold.
+    pub available: rust_decimal::Decimal,
+    /// What the document takes.
+    pub needed: rust_decimal::Decimal,
+}
+
+impl fmt::Display for Shortage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "good {} `{}` in object {} `{}`: {} available, {} needed",
+            self.good_id,
+            self.good_name,
+            self.object_id,
+            self.object_name,
+            self.available.normalize(),
+            self.needed.normalize()
+        )
+    }
+}
+
+fn shortages_text(s: &[Shortage]) -> String {
+    let list: Vec<String> = s.iter().map(Shortage::to_string).collect();
+    format!(
+        "the database does not allow negative availability and the stock is short: {}; add the goods in Склад Pro, then retry",
+        list.join("; ")
+    )
 }
 
 impl Error {

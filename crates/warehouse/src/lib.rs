@@ -5,6 +5,7 @@
 
 mod backend;
 mod checks;
+pub mod config;
 mod connection;
 mod dialect;
 mod error;
@@ -13,6 +14,7 @@ pub mod money;
 mod schema;
 mod seed;
 mod sql;
+mod stock;
 pub mod usn;
 mod value;
 mod warehouse;
@@ -21,9 +23,10 @@ mod write;
 pub use checks::{MAX_BARCODE_CHARS, MAX_TEXT_CHARS};
 pub use connection::Connection;
 pub use dialect::Dialect;
-pub use error::{DbError, DbErrorKind, Error, Result};
+pub use error::{DbError, DbErrorKind, Error, Result, Shortage};
 pub use model::*;
 pub use seed::{SeedOptions, SeedSummary};
+pub use stock::NON_INVENTORY_FLAG;
 pub use value::{Row, Value};
 pub use warehouse::{BlankDatabase, Warehouse};
 

@@ -62,7 +62,7 @@ impl ProgramVersion {
 /// Database-wide settings of Склад Pro that change how documents are written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DatabaseSettings {
-    /// `configkey20`: selling prices include VAT.
+    /// `configkey20`: selling prices include VAT (missing: no, Склад Pro's default).
     pub prices_include_vat: bool,
     /// `configkey12`: negative availability allowed.
     pub negative_stock_allowed: bool,
@@ -378,6 +378,7 @@ pub enum PartnerChoice {
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewLine {
     pub good_id: i64,
+    /// Negative for a discount line, as Склад Pro writes one (a positive price).
     pub quantity: Decimal,
     /// Unit price after discount, as the database keeps prices (with or without VAT).
     pub price: Decimal,
@@ -421,6 +422,9 @@ pub struct NewDocument {
     /// Payments already received (Sale only).
     pub paid: Vec<PaidAmount>,
     pub usn: Option<UsnRecord>,
+    /// The number of the Order (in the same object) this Sale replaces: its lines are not
+    /// counted as held by open Orders when the stock is checked.
+    pub converts_order: Option<i64>,
 }
 
 /// A document: all operations rows with one (OperType, Acct[, ObjectID]).
@@ -432,7 +436,8 @@ pub struct Document {
     pub partner_id: i64,
     pub date: Option<NaiveDateTime>,
     pub reference: String,
-    /// Total with VAT, rounded to cents.
+    /// The due amount: the sum of the line totals with VAT, each rounded to cents as Склад Pro
+    /// rounds them.
     pub total: Decimal,
     pub lines: Vec<DocumentLine>,
 }

@@ -198,12 +198,18 @@ pub(crate) async fn blank_rows(tx: &mut Tx<'_>, blank: &BlankDatabase) -> Result
         )
         .await?;
     }
-    let flag = |b: bool| if b { "-1" } else { "0" };
+    use crate::config::{self, flag_value};
     for (key, value) in [
-        ("configkey20", flag(blank.prices_include_vat)),
-        ("configkey12", "-1"),
+        (
+            config::PRICES_INCLUDE_VAT,
+            flag_value(blank.prices_include_vat),
+        ),
+        (config::NEGATIVE_STOCK_ALLOWED, flag_value(true)),
         ("configkey23", "0"),
-        ("configkey48", flag(blank.numbering_per_object)),
+        (
+            config::NUMBERING_PER_OBJECT,
+            flag_value(blank.numbering_per_object),
+        ),
     ] {
         tx.insert(
             "configuration",

@@ -532,9 +532,12 @@ impl Warehouse {
                 discount_percent: decimal_of(r, 5),
             })
             .collect();
-        let total = money::document_total(
-            lines.iter().map(|l| (l.quantity, l.price, l.vat)),
-            self.settings.prices_include_vat,
+        let include = self.settings.prices_include_vat;
+        let total = money::due_amount(
+            lines
+                .iter()
+                .map(|l| (l.quantity, l.price, money::rate_of(l.price, l.vat, include))),
+            include,
         );
         Ok(Some(Document {
             kind,
@@ -911,11 +914,7 @@ async fn read_settings(backend: &dyn Backend) -> Result<DatabaseSettings> {
             .or_else(|| matching().next())
             .and_then(|r| r.text(1))
     };
-    let flag = |key: &str, default: bool| {
-        value(key)
-            .map(|v| v.trim() != "0" && !v.eq_ignore_ascii_case("false"))
-            .unwrap_or(default)
-    };
+    let flag = |key: &str| crate::config::config_flag(key, value(key).as_deref());
     let currencies = tx.rows(sql::CURRENCIES, &[]).await?;
     let base_currency = currencies
         .iter()
@@ -923,12 +922,12 @@ async fn read_settings(backend: &dyn Backend) -> Result<DatabaseSettings> {
         .and_then(|r| r.text(1))
         .unwrap_or_else(|| "BGN".into());
     Ok(DatabaseSettings {
-        prices_include_vat: flag("configkey20", true),
-        negative_stock_allowed: flag("configkey12", true),
+        prices_include_vat: flag(crate::config::PRICES_INCLUDE_VAT),
+        negative_stock_allowed: flag(crate::config::NEGATIVE_STOCK_ALLOWED),
         items_management: value("configkey23")
             .and_then(|v| v.trim().parse().ok())
             .unwrap_or(0),
-        numbering_per_object: flag("configkey48", false),
+        numbering_per_object: flag(crate::config::NUMBERING_PER_OBJECT),
         base_currency,
     })
 }

@@ -200,6 +200,8 @@ struct PreparedLine {
     quantity: Decimal,
     price: Decimal,
     vat: Decimal,
+    /// The good's VAT rate, percent.
+    rate: Decimal,
     purchase_price: Decimal,
     purchase_vat: Decimal,
     discount: Decimal,
@@ -216,10 +218,11 @@ async fn prepare_lines(
     }
     let mut out = Vec::with_capacity(lines.len());
     for (i, l) in lines.iter().enumerate() {
-        if l.quantity <= Decimal::ZERO {
+        // A negative quantity is a discount line, as Склад Pro writes one.
+        if l.quantity.is_zero() {
             return Err(Error::invalid(
                 format!("line {} (good {})", i + 1, l.good_id),
-                format!("quantity {} is not positive", l.quantity),
+                "the quantity is 0",
             ));
         }
         if !(Decimal::from(-99)..=Decimal::from(99)).contains(&l.discount_percent) {
@@ -250,6 +253,7 @@ async fn prepare_lines(
             quantity: l.quantity,
             price: l.price,
             vat: money::vat_per_unit(l.price, rate, settings.prices_include_vat),
+            rate,
             purchase_price,
             purchase_vat: money::vat_per_unit(purchase_price, rate, settings.prices_include_vat),
             discount: l.discount_percent,
@@ -351,11 +355,34 @@ async fn change_store(
     Ok(())
 }
 
+/// The due amount, as Склад Pro computes it: the sum of the rounded line totals with VAT.
 fn total_of(settings: &DatabaseSettings, lines: &[PreparedLine]) -> Decimal {
-    money::document_total(
-        lines.iter().map(|l| (l.quantity, l.price, l.vat)),
+    money::due_amount(
+        lines.iter().map(|l| (l.quantity, l.price, l.rate)),
         settings.prices_include_vat,
     )
+}
+
+/// Refuse a Sale that takes a good below zero where the database forbids negative stock
+/// (run after the store rows were changed, inside the same transaction).
+async fn check_stock(
+    tx: &mut Tx<'_>,
+    settings: &DatabaseSettings,
+    kind: DocumentKind,
+    object_id: i64,
+    lines: &[PreparedLine],
+    converts_order: Option<i64>,
+) -> Result<()> {
+    if settings.negative_stock_allowed || kind.sign() >= 0 {
+        return Ok(());
+    }
+    crate::stock::check_availability(
+        tx,
+        object_id,
+        lines.iter().map(|l| (l.good_id, l.quantity)),
+        converts_order,
+    )
+    .await
 }
 
 /// Writes the whole document; returns its number and object.
@@ -452,6 +479,15 @@ pub(crate) async fn create_document_in(
         note: doc.reference.clone(),
     };
     insert_lines(tx, &header, &lines).await?;
+    check_stock(
+        tx,
+        settings,
+        doc.kind,
+        doc.object_id,
+        &lines,
+        doc.converts_order,
+    )
+    .await?;
     let total = total_of(settings, &lines);
     let now = timestamp();
 
@@ -624,6 +660,7 @@ pub(crate) async fn replace_lines_in(
     )
     .await?;
     insert_lines(tx, &header, &new).await?;
+    check_stock(tx, settings, kind, header.object_id, &new, None).await?;
     if kind == DocumentKind::Sale {
         let mut p = vec![decimal_value(total_of(settings, &new))];
         p.extend_from_slice(params);

@@ -183,6 +183,7 @@ async fn check_sample_store(connection: &Connection) {
             payment_type_id: 1,
             paid: vec![],
             usn: None,
+            converts_order: None,
         })
         .await
         .unwrap();

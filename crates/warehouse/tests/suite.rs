@@ -46,6 +46,7 @@ fn sale(object_id: i64, user_id: i64, lines: Vec<NewLine>, reference: &str) -> N
         payment_type_id: 3,
         paid: vec![],
         usn: None,
+        converts_order: None,
     }
 }
 

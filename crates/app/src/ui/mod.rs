@@ -89,8 +89,9 @@ pub struct ServerView {
     /// The warehouse's goods, for the pickers of the special goods (loaded once the warehouse
     /// answers).
     pub goods: Probe<Arc<Vec<GoodChoice>>>,
-    /// The search text of the special goods' pickers (Доставка, Търговска отстъпка, Такса).
-    pub goods_query: [String; 3],
+    /// The search text of the special goods' pickers (Доставка, Търговска отстъпка, Такса, the
+    /// discount good at another VAT rate).
+    pub goods_query: [String; 4],
     /// Per-item problems of the last run (and the running one).
     pub problems: Vec<(Task, Level, ItemProblem)>,
     pub history: Vec<RunRecord>,

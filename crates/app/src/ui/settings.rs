@@ -403,6 +403,7 @@ impl App {
                         opt_text_row(ui, t.fiscal_device, &mut i.fiscal_device);
                         opt_text_row(ui, t.operator_code, &mut i.operator_code);
                     }
+                    text_row(ui, t.time_zone, &mut i.time_zone.0);
                 });
 
             ui.add_space(8.0);
@@ -503,14 +504,27 @@ impl App {
             }
             let goods = goods_probe.ok().map(|g| g.as_slice());
             let sg = &mut i.special_goods;
-            let [q_delivery, q_discount, q_fee] = &mut queries;
+            let [q_delivery, q_discount, q_fee, q_other] = &mut queries;
+            // A whole-order discount over goods of another VAT rate (9 %) goes on a discount
+            // good of that rate; the row edits the first of them.
+            let others = &mut i.discount_goods_other_rates;
+            let mut other = others.first().copied();
             egui::Grid::new("special-grid")
                 .num_columns(2)
                 .show(ui, |ui| {
                     good_picker_row(ui, t, t.delivery, &mut sg.delivery, q_delivery, goods);
                     good_picker_row(ui, t, t.discount, &mut sg.discount, q_discount, goods);
+                    good_picker_row(ui, t, t.discount_other_rate, &mut other, q_other, goods);
                     good_picker_row(ui, t, t.fee, &mut sg.fee, q_fee, goods);
                 });
+            match other {
+                Some(g) if others.is_empty() => others.push(g),
+                Some(g) => others[0] = g,
+                None if !others.is_empty() => {
+                    others.remove(0);
+                }
+                None => {}
+            }
         });
         self.view(id).goods_query = queries;
         self.update_server(s);

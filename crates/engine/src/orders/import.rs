@@ -66,6 +66,7 @@ pub fn shop_host(shop: &Client) -> String {
 fn warehouse_reason(e: &skladsync_warehouse::Error) -> (QueueKind, Reason) {
     use skladsync_warehouse::Error as E;
     match e {
+        E::InsufficientStock(shortages) => (QueueKind::Rejected, shortage_reason(shortages)),
         E::UnknownGood { .. }
         | E::UnknownPartner { .. }
         | E::UnknownObject { .. }
@@ -88,6 +89,32 @@ fn warehouse_reason(e: &skladsync_warehouse::Error) -> (QueueKind, Reason) {
     }
 }
 
+/// A Sale refused because the database does not allow negative stock: each good, its object,
+/// what is available there (less open Orders) and what the order needs.
+fn shortage_reason(shortages: &[skladsync_warehouse::Shortage]) -> Reason {
+    let list: Vec<String> = shortages
+        .iter()
+        .map(|s| {
+            format!(
+                "стока {} „{}“ в обект {} „{}“: налични {}, нужни {}",
+                s.good_id,
+                s.good_name,
+                s.object_id,
+                s.object_name,
+                s.available.normalize(),
+                s.needed.normalize()
+            )
+        })
+        .collect();
+    Reason::new(
+        format!(
+            "Склад Pro не позволява отрицателна наличност, а количеството не стига: {}",
+            list.join("; ")
+        ),
+        "заприходете стоката в Склад Pro (или разрешете работа с отрицателна наличност), после „Опитай пак“",
+    )
+}
+
 fn is_fatal_shop(e: &skladsync_cloudcart::Error) -> bool {
     use skladsync_cloudcart::Error as E;
     matches!(
@@ -108,6 +135,8 @@ pub(crate) struct Importer<'a> {
     catalog: Catalog,
     user_id: i64,
     object_id: i64,
+    /// The zone whose day dates documents.
+    zone: chrono_tz::Tz,
     /// Held while the importer lives: one importer per server and journal at a time.
     _lock: Option<RunLock>,
     pub(crate) summary: RunSummary,
@@ -127,6 +156,9 @@ impl<'a> Importer<'a> {
             EngineError::InvalidSettings(vec![
                 "Импорт от CloudCart › Обект за операции: изберете обект".into(),
             ])
+        })?;
+        let zone = import.time_zone.zone().map_err(|e| {
+            EngineError::InvalidSettings(vec![format!("Импорт от CloudCart › Часова зона: {e}")])
         })?;
         let supto = is_supto(wh, server).await?;
         if supto {
@@ -182,6 +214,7 @@ impl<'a> Importer<'a> {
             catalog,
             user_id: import.active_user.unwrap_or(1),
             object_id,
+            zone,
             _lock: lock,
             summary: RunSummary {
                 dry_run,
@@ -487,8 +520,9 @@ impl<'a> Importer<'a> {
     ) -> NewDocument {
         let paid = if plan.kind == DocumentKind::Sale && plan.prepaid {
             vec![PaidAmount {
-                amount: plan.document_total,
-                date: Utc::now().date_naive(),
+                // What the shop received, on the document's (Bulgarian) day.
+                amount: plan.received,
+                date: plan.date,
                 transaction_number: transaction_number(&self.host, &plan.order_id),
             }]
         } else {
@@ -505,6 +539,7 @@ impl<'a> Importer<'a> {
             payment_type_id: plan.payment_type_id,
             paid,
             usn: usn_record,
+            converts_order: None,
         }
     }
 
@@ -905,7 +940,12 @@ impl<'a> Importer<'a> {
         if self.dry_run {
             return Ok(Outcome::Converted { number: 0 });
         }
-        let new = self.new_document(&plan, PartnerChoice::Existing(order_doc.partner_id), None);
+        // Склад Pro dates a Sale made from an Order by the day it becomes a Sale.
+        let mut plan = plan;
+        plan.date = crate::bgtime::today(self.zone);
+        let mut new = self.new_document(&plan, PartnerChoice::Existing(order_doc.partner_id), None);
+        // The Order's own lines do not hold stock against the Sale that replaces it.
+        new.converts_order = (order_doc.object_id == new.object_id).then_some(order_doc.number);
         let sale = self
             .wh
             .create_document(&new)

@@ -18,10 +18,12 @@
 //!   Order is annulled; a crash in between leaves both, and the next run annuls the Order. A
 //!   document that carries a УНП is never annulled or edited: such changes go to the queue.
 
+mod discount;
 mod ids;
 mod import;
 mod lock;
 mod plan;
+pub mod rounding;
 mod store;
 
 use skladsync_cloudcart::{Client, Id};

@@ -1,0 +1,87 @@
+//! A whole-order discount in Склад Pro's shape: Warehouse Open writes a discount item as a
+//! negative quantity at a positive price. An order whose goods carry several VAT rates gets one
+//! such line per rate, so that Склад Pro computes the same VAT when the document is saved again.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use skladsync_warehouse::{Good, money};
+
+use super::plan::Catalog;
+use super::rounding;
+use super::store::Reason;
+use crate::settings::ImportSettings;
+
+/// The whole-order discount as lines in Склад Pro's shape (a negative quantity, a positive
+/// price), one for each VAT rate of the goods it applies to, each of a discount good of that
+/// rate, so that the document's VAT is what Склад Pro computes when it saves it again.
+pub(super) fn discount_lines(
+    catalog: &Catalog,
+    import: &ImportSettings,
+    main: &Good,
+    amount: Decimal,
+    shop_lines: &[(Good, Decimal, Decimal, Decimal, String)],
+    extra: &mut Vec<(Good, Decimal, Decimal, String)>,
+    reasons: &mut Vec<Reason>,
+) {
+    let rate_of = |g: &Good| catalog.vat_rates.get(&g.vat_group_id).copied();
+    let Some(main_rate) = rate_of(main) else {
+        return;
+    };
+    let mut bases: BTreeMap<Decimal, Decimal> = BTreeMap::new();
+    for (good, q, unit, _, _) in shop_lines {
+        if let Some(rate) = rate_of(good) {
+            *bases.entry(rate).or_default() += money::round_money(*q * *unit);
+        }
+    }
+    let mut split = rounding::split_by_rate(amount, &bases);
+    if split.is_empty() {
+        split = vec![(main_rate, amount)];
+    }
+    let mut by_rate: BTreeMap<Decimal, Good> = BTreeMap::from([(main_rate, main.clone())]);
+    for id in &import.discount_goods_other_rates {
+        match catalog.by_id.get(id) {
+            Some(g) => {
+                if let Some(rate) = rate_of(g) {
+                    by_rate.entry(rate).or_insert_with(|| g.clone());
+                }
+            }
+            None => reasons.push(Reason::new(
+                format!("стоката за отстъпка с ID {id} не съществува в Склад Pro"),
+                "изберете съществуваща стока сред стоките за отстъпка с други ставки ДДС в настройките за импорт",
+            )),
+        }
+    }
+    let several = split.len() > 1;
+    for (rate, share) in split {
+        if share.is_zero() {
+            continue;
+        }
+        let Some(good) = by_rate.get(&rate) else {
+            reasons.push(Reason::new(
+                format!(
+                    "поръчката има обща отстъпка {share} върху стоки с ДДС {} %, а стоката за отстъпка „{}“ е с ДДС {} %",
+                    rate.normalize(),
+                    main.name,
+                    main_rate.normalize()
+                ),
+                format!(
+                    "добавете в Склад Pro стока за отстъпка с ДДС {} % и я изберете сред стоките за отстъпка с други ставки ДДС в настройките за импорт",
+                    rate.normalize()
+                ),
+            ));
+            continue;
+        };
+        let quantity = if share < Decimal::ZERO {
+            -Decimal::ONE
+        } else {
+            Decimal::ONE
+        };
+        let what = if several {
+            format!("отстъпка ДДС {} %", rate.normalize())
+        } else {
+            "отстъпка".to_owned()
+        };
+        extra.push((good.clone(), quantity, share.abs(), what));
+    }
+}
