@@ -5,12 +5,12 @@
 //! its control endpoint ([`crate::control`]).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use chrono::{Local, NaiveTime, Utc};
 use tokio::sync::{mpsc, watch};
+use tokio_util::sync::CancellationToken;
 
 use crate::error::EngineError;
 use crate::events::{Event, Reporter, RunSummary, Task};
@@ -81,8 +81,9 @@ struct Inner {
     waker: Waker,
     status: watch::Sender<Status>,
     subscribers: Mutex<Vec<mpsc::UnboundedSender<Update>>>,
-    /// The stop flag of each server that is running or waiting for its next scheduled run.
-    stops: Mutex<HashMap<ServerId, Arc<AtomicBool>>>,
+    /// The stop token of each server that is running or waiting for its next scheduled run;
+    /// cancelling it also ends any wait for the shop within moments.
+    stops: Mutex<HashMap<ServerId, CancellationToken>>,
 }
 
 impl Inner {
@@ -187,8 +188,8 @@ impl Engine {
     }
 
     fn stop_all(&self) {
-        for flag in self.inner.stops.lock().expect("stops").values() {
-            flag.store(true, Ordering::SeqCst);
+        for stop in self.inner.stops.lock().expect("stops").values() {
+            stop.cancel();
         }
     }
 
@@ -219,8 +220,8 @@ impl Engine {
                 .start(&server, Job::new(task, dry_run), scheduled)
                 .map(|run| Reply::Started { server, run }),
             Command::Stop { server } => {
-                if let Some(flag) = inner.stops.lock().expect("stops").get(&server) {
-                    flag.store(true, Ordering::SeqCst);
+                if let Some(stop) = inner.stops.lock().expect("stops").get(&server) {
+                    stop.cancel();
                 }
                 Ok(Reply::Done)
             }
@@ -303,8 +304,8 @@ impl Engine {
         let s = inner.server(server).ok_or_else(|| Refusal::NoServer {
             server: server.clone(),
         })?;
-        if let Some(flag) = inner.stops.lock().expect("stops").get(server) {
-            flag.store(true, Ordering::SeqCst);
+        if let Some(stop) = inner.stops.lock().expect("stops").get(server) {
+            stop.cancel();
         }
         self.change_settings(|all| {
             all.servers.retain(|x| x.id != server.as_str());
@@ -426,12 +427,12 @@ impl Engine {
         let server = inner.server(server_id).ok_or_else(|| Refusal::NoServer {
             server: server_id.clone(),
         })?;
-        let stop = Arc::new(AtomicBool::new(false));
+        let stop = CancellationToken::new();
         {
             let mut stops = inner.stops.lock().expect("stops");
             if stops
                 .get(server_id)
-                .is_some_and(|f| !f.load(Ordering::SeqCst))
+                .is_some_and(|f| !f.is_cancelled())
             {
                 let st = inner.status.borrow();
                 let task = st
@@ -473,7 +474,7 @@ impl Engine {
                 };
                 let run_id = run.take().unwrap_or_else(RunId::next);
                 engine.run_once(&server, run_id, &job, &stop).await;
-                if matches!(mode, StartMode::OnServerStart) || stop.load(Ordering::SeqCst) {
+                if matches!(mode, StartMode::OnServerStart) || stop.is_cancelled() {
                     break;
                 }
             }
@@ -487,7 +488,7 @@ impl Engine {
         Ok(first)
     }
 
-    async fn run_once(&self, server: &Server, run: RunId, job: &Job, stop: &Arc<AtomicBool>) {
+    async fn run_once(&self, server: &Server, run: RunId, job: &Job, stop: &CancellationToken) {
         let inner = &self.inner;
         let id = ServerId::of(server);
         let task = job.task;
@@ -599,18 +600,13 @@ pub fn wait_before(mode: StartMode) -> Option<Duration> {
     }
 }
 
-async fn sleep_or_stop(wait: Duration, stop: &AtomicBool) -> bool {
-    let step = Duration::from_millis(200);
-    let mut left = wait;
-    while !left.is_zero() {
-        if stop.load(Ordering::SeqCst) {
-            return true;
-        }
-        let d = left.min(step);
-        tokio::time::sleep(d).await;
-        left -= d;
+/// Waits `wait`; `true` when stopped meanwhile.
+async fn sleep_or_stop(wait: Duration, stop: &CancellationToken) -> bool {
+    tokio::select! {
+        biased;
+        () = stop.cancelled() => true,
+        () = tokio::time::sleep(wait) => stop.is_cancelled(),
     }
-    stop.load(Ordering::SeqCst)
 }
 
 /// Start an engine on the current tokio runtime with no journal of its own (tests, the window
