@@ -21,6 +21,7 @@ pub mod pull;
 mod runner;
 mod secrets;
 pub mod settings;
+pub mod table_file;
 mod tasks;
 pub mod validate;
 
