@@ -19,7 +19,7 @@ use crate::protocol::{
     Command, Refusal, Reply, RunEvent, RunId, ServerId, ServerStatus, Status, Update,
 };
 use crate::secrets::SecretStore;
-use crate::settings::{Server, Settings, SettingsFile, StartMode};
+use crate::settings::{Server, Settings, SettingsError, SettingsFile, StartMode};
 
 /// One unit of work for a task runner.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,6 +117,11 @@ impl Engine {
     pub fn new(config: EngineConfig) -> Engine {
         let (settings, read_only) = match config.settings.load() {
             Ok(s) => (s, None),
+            // A damaged or newer file: the reason says it is left as it is.
+            Err(e) if e.is_unusable_file() => (
+                Settings::default(),
+                Some(SettingsError::NotOverwritten(Box::new(e)).to_string()),
+            ),
             Err(e) => (Settings::default(), Some(e.to_string())),
         };
         let (status, _) = watch::channel(Status::default());
