@@ -435,10 +435,7 @@ impl Engine {
         let stop = CancellationToken::new();
         {
             let mut stops = inner.stops.lock().expect("stops");
-            if stops
-                .get(server_id)
-                .is_some_and(|f| !f.is_cancelled())
-            {
+            if stops.get(server_id).is_some_and(|f| !f.is_cancelled()) {
                 let st = inner.status.borrow();
                 let task = st
                     .servers

@@ -76,13 +76,16 @@ async fn stop_ends_a_run_waiting_out_a_long_retry_after_within_a_second() {
             retry_after_secs: 3600,
             times: 100,
         });
-    let handle = spawn_engine(
-        f.file.clone(),
-        default_task_runner(f.secrets.clone(), journal.clone(), f.file.clone()),
-        Box::new(|| {}),
-    );
+    let secrets: Arc<dyn SecretStore> = f.secrets.clone();
+    let handle = EngineHandle::new(Engine::new(EngineConfig {
+        settings: f.file.clone(),
+        run_task: default_task_runner(secrets.clone(), journal.clone()),
+        secrets,
+        journal: Some(journal.clone()),
+        waker: Box::new(|| {}),
+    }));
     handle.send(Command::Start {
-        server_id: f.server.id.clone(),
+        server: f.server.id.as_str().into(),
         task: Task::Export,
         dry_run: false,
         scheduled: false,
@@ -102,11 +105,11 @@ async fn stop_ends_a_run_waiting_out_a_long_retry_after_within_a_second() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     let stopped_at = Instant::now();
     handle.send(Command::Stop {
-        server_id: f.server.id.clone(),
+        server: f.server.id.as_str().into(),
     });
     let mut events = Vec::new();
     let message = loop {
-        events.extend(handle.drain_events());
+        events.extend(handle.drain_events().into_iter().map(|e| e.event));
         if let Some(m) = events.iter().find_map(|e| match e {
             Event::Failed { message, .. } => Some(message.clone()),
             _ => None,
