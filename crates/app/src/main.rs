@@ -308,7 +308,7 @@ fn main() -> Result<()> {
                             dry_run,
                             settings,
                             demo: false,
-                            csv: None,
+                            out: None,
                             json,
                             data_dir: data,
                         })
