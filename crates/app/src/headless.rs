@@ -4,11 +4,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
-use skladsync_engine::correspondence::{check, to_csv};
+use skladsync_engine::correspondence::{self, check};
 use skladsync_engine::settings::SettingsFile;
+use skladsync_engine::table_file::{TableFileError, TableFormat, problems_table, write_table};
 use skladsync_engine::{
     EnvSecretStore, Event, Journal, Level, Reporter, SecretStore, Task, open_warehouse, run_task,
-    shop_client,
+    shop_client, shop_client_stopped_by,
 };
 use tokio::sync::mpsc;
 
@@ -18,7 +19,9 @@ pub struct RunArgs {
     pub dry_run: bool,
     pub settings: Option<PathBuf>,
     pub demo: bool,
-    pub csv: Option<PathBuf>,
+    /// A table file, `.csv` or `.xlsx` by its extension: for `check` the correspondence table,
+    /// for the other tasks the problems of the run.
+    pub out: Option<PathBuf>,
     pub json: bool,
     pub data_dir: PathBuf,
 }
@@ -103,6 +106,12 @@ pub fn server(action: ServerAction, settings: Option<PathBuf>) -> Result<()> {
             }
             let id = format!("s{}", chrono::Utc::now().timestamp_millis());
             let mut server = skladsync_engine::Server::new(id, name, shop_url, connection);
+            // A password typed into the connection is never saved in the settings file.
+            let typed =
+                skladsync_engine::conn_string::take_typed_password(&server.warehouse.connection);
+            if let Some((connection, _password)) = &typed {
+                server.warehouse.connection = connection.clone();
+            }
             let uses_password = match &server.warehouse.connection {
                 skladsync_warehouse::Connection::Sqlite { .. } => false,
                 skladsync_warehouse::Connection::MySql { url: c }
@@ -120,6 +129,13 @@ pub fn server(action: ServerAction, settings: Option<PathBuf>) -> Result<()> {
                 )));
             }
             println!("{}", server.id);
+            if typed.is_some() {
+                eprintln!(
+                    "The password typed into the connection was not saved; {{password}} took its place. \
+                     For headless runs set {} (the window keeps it in the OS keychain)",
+                    EnvSecretStore::variable(&skladsync_engine::db_password_ref(&server))
+                );
+            }
             eprintln!(
                 "API key for headless runs: set {} (the window keeps it in the OS keychain)",
                 EnvSecretStore::variable(&server.shop.api_key)
@@ -321,6 +337,11 @@ pub(crate) fn print_event(e: &Event, json: bool) {
 
 /// Run the task; returns the process exit code.
 pub async fn run(args: RunArgs) -> Result<i32> {
+    if let Some(path) = &args.out
+        && TableFormat::of_path(path).is_none()
+    {
+        bail!("{}: the file must end in .csv or .xlsx", path.display());
+    }
     let (file, server, secrets, _demo): (SettingsFile, _, Arc<dyn SecretStore>, _) = if args.demo {
         let demo = crate::demo::start(&args.data_dir, false).await?;
         (
@@ -353,6 +374,18 @@ pub async fn run(args: RunArgs) -> Result<i32> {
     let journal = Journal::open(&args.data_dir.join("journal.db")).await?;
     let (tx, mut rx) = mpsc::unbounded_channel();
     let reporter = Reporter::new(args.task, tx);
+    // Ctrl+C stops the run as the window's Stop does: within a second, even mid-wait; a second
+    // Ctrl+C ends the program at once.
+    let stop = reporter.stop_token().clone();
+    let ctrl_c = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("Спиране…");
+            stop.cancel();
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(130);
+            }
+        }
+    });
     let json = args.json;
     let printer = tokio::spawn(async move {
         while let Some(e) = rx.recv().await {
@@ -363,15 +396,14 @@ pub async fn run(args: RunArgs) -> Result<i32> {
         task: args.task,
         dry_run: args.dry_run,
     });
-    let result = if args.task == Task::Correspondence && args.csv.is_some() {
+    let out_err =
+        |e: TableFileError| skladsync_engine::EngineError::InvalidSettings(vec![e.to_string()]);
+    let result = if let (Task::Correspondence, Some(path)) = (args.task, &args.out) {
         let wh = open_warehouse(&server, &*secrets).await?;
-        let shop = shop_client(&server, &*secrets)?;
+        let shop = shop_client_stopped_by(&server, &*secrets, reporter.stop_token().clone())?;
         let rows = check(&wh, &shop, &server, &reporter).await;
         rows.and_then(|rows| {
-            let path = args.csv.clone().unwrap_or_default();
-            std::fs::write(&path, to_csv(&rows))
-                .with_context(|| format!("writing {}", path.display()))
-                .map_err(|e| skladsync_engine::EngineError::InvalidSettings(vec![e.to_string()]))?;
+            write_table(&correspondence::table(&rows), path).map_err(out_err)?;
             reporter.log(
                 Level::Info,
                 format!("{} реда записани в {}", rows.len(), path.display()),
@@ -393,7 +425,22 @@ pub async fn run(args: RunArgs) -> Result<i32> {
             &file,
         )
         .await
+        .and_then(|summary| {
+            if let Some(path) = &args.out {
+                write_table(&problems_table(&summary.problems), path).map_err(out_err)?;
+                reporter.log(
+                    Level::Info,
+                    format!(
+                        "{} проблема записани в {}",
+                        summary.problems.len(),
+                        path.display()
+                    ),
+                );
+            }
+            Ok(summary)
+        })
     };
+    ctrl_c.abort();
     let record = match &result {
         Ok(s) => Ok(s.clone()),
         Err(e) => Err(e.to_string()),

@@ -56,7 +56,7 @@ enum TaskArg {
     Export,
     /// Изтегляне на стоки от CloudCart: the one-time product pull.
     Pull,
-    /// Проверка съответствие на стоките (writes a CSV with --csv).
+    /// Проверка съответствие на стоките (writes the table with --out x.csv or x.xlsx).
     Check,
     /// Импорт от CloudCart: orders into Склад Pro.
     Import,
@@ -95,9 +95,10 @@ enum Cmd {
         /// Run against the demo warehouse and sandbox shop.
         #[arg(long)]
         demo: bool,
-        /// For `check`: write the correspondence table to this CSV file.
-        #[arg(long)]
-        csv: Option<PathBuf>,
+        /// Write a table for Excel, .csv or .xlsx by the extension: for `check` the
+        /// correspondence table, for the other tasks the problems of the run.
+        #[arg(long, visible_aliases = ["csv", "xlsx"])]
+        out: Option<PathBuf>,
         /// Events as JSON lines (progress on stderr, the summary on stdout).
         #[arg(long)]
         json: bool,
@@ -231,7 +232,7 @@ fn main() -> Result<()> {
             dry_run,
             settings,
             demo: use_demo,
-            csv,
+            out,
             json,
         }) => {
             let Some(task) = task.or(task_option) else {
@@ -245,7 +246,7 @@ fn main() -> Result<()> {
                 dry_run,
                 settings,
                 demo: use_demo || cli.demo,
-                csv,
+                out,
                 json,
                 data_dir: data,
             }))?;
@@ -307,7 +308,7 @@ fn main() -> Result<()> {
                             dry_run,
                             settings,
                             demo: false,
-                            csv: None,
+                            out: None,
                             json,
                             data_dir: data,
                         })
@@ -368,10 +369,7 @@ fn main() -> Result<()> {
                 return Ok(());
             }
             let settings = SettingsFile::default_location()?;
-            let secrets_file = settings
-                .path()
-                .parent()
-                .map(|d| d.join("secrets.json"))
+            let secrets_file = skladsync::secret_store::secrets_file(settings.path().parent())
                 .unwrap_or_else(|| data.join("secrets.json"));
             let store = Arc::new(AppSecretStore::detect(secrets_file));
             let journal = rt.block_on(Journal::open(&data.join("journal.db")))?;

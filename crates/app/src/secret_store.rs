@@ -1,6 +1,11 @@
 //! Where the window keeps API keys and database passwords: the OS keychain (keyring) behind the
 //! engine's [`SecretStore`]. Where no keychain exists the keys live in memory for the session,
 //! unless the user opts in to a file readable only by them. Never in the settings file.
+//!
+//! The opt-in file is written to a temporary file with mode 0600 (set again on every write, so a
+//! leftover temporary file with looser rights does not leak), synced to disk, and only then
+//! renamed over the old one. It lives in the local data directory ([`secrets_file`]; on Windows
+//! `%LOCALAPPDATA%`, not the roaming profile that follows the user to other machines).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -67,6 +72,28 @@ impl AppSecretStore {
     }
 }
 
+/// Where the opt-in secrets file lives: `secrets.json` in the OS *local* data directory. A file
+/// left by an older version next to the settings (the roaming profile on Windows) is moved here.
+pub fn secrets_file(settings_dir: Option<&Path>) -> Option<PathBuf> {
+    let dirs = directories::ProjectDirs::from("bg", "skladsync", "skladsync")?;
+    let file = dirs.data_local_dir().join("secrets.json");
+    if let Some(old) = settings_dir.map(|d| d.join("secrets.json"))
+        && old != file
+        && old.exists()
+        && !file.exists()
+    {
+        let moved = file
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::rename(&old, &file));
+        if moved.is_err() {
+            // Another volume: keep using the old file rather than lose the secrets.
+            return Some(old);
+        }
+    }
+    Some(file)
+}
+
 fn store_err(e: impl std::fmt::Display) -> SecretError {
     SecretError::Store(e.to_string())
 }
@@ -95,9 +122,23 @@ fn write_file(path: &Path, map: &BTreeMap<String, String>) -> Result<(), SecretE
         }
         use std::io::Write;
         let mut f = options.open(&tmp).map_err(store_err)?;
+        #[cfg(unix)]
+        {
+            // `mode` applies only when the file is created.
+            use std::os::unix::fs::PermissionsExt;
+            f.set_permissions(std::fs::Permissions::from_mode(0o600))
+                .map_err(store_err)?;
+        }
         f.write_all(text.as_bytes()).map_err(store_err)?;
+        f.sync_all().map_err(store_err)?;
     }
-    std::fs::rename(&tmp, path).map_err(store_err)
+    std::fs::rename(&tmp, path).map_err(store_err)?;
+    #[cfg(unix)]
+    if let Some(dir) = path.parent() {
+        // The rename itself reaches the disk.
+        let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
+    }
+    Ok(())
 }
 
 impl SecretStore for AppSecretStore {
@@ -176,5 +217,35 @@ mod tests {
         assert_eq!(again.get(&name).unwrap(), "KEY1");
         again.delete(&name).unwrap();
         assert!(matches!(again.get(&name), Err(SecretError::Missing(_))));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn every_write_leaves_the_file_private_even_over_loose_leftovers() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("secrets.json");
+        let loose = std::fs::Permissions::from_mode(0o644);
+        // An older file and a leftover temporary file, both readable by others.
+        std::fs::write(&file, "{}").unwrap();
+        std::fs::set_permissions(&file, loose.clone()).unwrap();
+        std::fs::write(file.with_extension("tmp"), "x").unwrap();
+        std::fs::set_permissions(file.with_extension("tmp"), loose).unwrap();
+        let store = AppSecretStore::with_kind(StoreKind::File(file.clone()), file.clone());
+        let name = SecretRef("server/a/db-password".into());
+        store.set(&name, "pw").unwrap();
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+        assert!(!file.with_extension("tmp").exists());
+        assert_eq!(store.get(&name).unwrap(), "pw");
+    }
+
+    #[test]
+    fn the_secrets_file_is_in_the_local_data_directory() {
+        let dirs = directories::ProjectDirs::from("bg", "skladsync", "skladsync").unwrap();
+        let file = secrets_file(None).unwrap();
+        assert_eq!(file, dirs.data_local_dir().join("secrets.json"));
+        #[cfg(any(target_os = "linux", windows))]
+        assert_ne!(file.parent(), Some(dirs.config_dir()));
     }
 }

@@ -75,6 +75,7 @@ texts! {
     mysql_url: "Адрес (mysql://потребител:{password}@хост:3306/база)", "URL (mysql://user:{password}@host:3306/database)";
     connection_string: "Низ за връзка ({password} на мястото на паролата)", "Connection string ({password} in place of the password)";
     db_password: "Парола за базата", "Database password";
+    trust_any_certificate: "Приемай всеки сертификат на сървъра (небезопасно: без проверка кой е сървърът)", "Trust any server certificate (unsafe: the server is not verified)";
     save_password: "Запази паролата", "Save the password";
     edition: "Версия на Склад Pro", "Warehouse Pro edition";
     edition_detect: "Разпознай", "Detect";
@@ -219,6 +220,7 @@ texts! {
     status: "Състояние", "Status";
     search: "Търсене", "Search";
     export_csv: "Запиши CSV", "Save CSV";
+    export_xlsx: "Запиши .xlsx", "Save .xlsx";
     csv_saved: "CSV записан", "CSV saved";
     rows: "реда", "rows";
     key: "Код за сравнение", "Compare key";

@@ -149,7 +149,7 @@ async fn clear_requests(State(sh): S) -> StatusCode {
 
 /// JSON form of a fault rule:
 /// `{"kind":"server_error","status":503,"times":2,"path":"/api/v2/variants","method":"PATCH","probability":0.5}`;
-/// kinds: server_error, latency (`ms`), malformed_json, too_many_requests,
+/// kinds: server_error, latency (`ms`), malformed_json, too_many_requests (`retry_after`),
 /// drop_connection, drop_connection_after_commit.
 #[derive(Deserialize)]
 struct FaultSpec {
@@ -157,6 +157,7 @@ struct FaultSpec {
     status: Option<u16>,
     times: Option<u32>,
     ms: Option<u64>,
+    retry_after: Option<u64>,
     path: Option<String>,
     method: Option<String>,
     probability: Option<f64>,
@@ -172,7 +173,13 @@ impl FaultSpec {
             },
             "latency" => Fault::Latency(Duration::from_millis(self.ms.unwrap_or(1000))),
             "malformed_json" => Fault::MalformedJson { times },
-            "too_many_requests" => Fault::TooManyRequests { times },
+            "too_many_requests" => match self.retry_after {
+                Some(retry_after_secs) => Fault::TooManyRequestsRetryAfter {
+                    retry_after_secs,
+                    times,
+                },
+                None => Fault::TooManyRequests { times },
+            },
             "drop_connection" => Fault::DropConnection { times },
             "drop_connection_after_commit" => Fault::DropConnectionAfterCommit { times },
             other => return Err(format!("unknown fault kind {other}")),

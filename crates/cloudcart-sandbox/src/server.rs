@@ -106,25 +106,25 @@ fn body_as_value(bytes: &[u8]) -> Option<Value> {
     )
 }
 
-fn too_many(limit: u32, now: DateTime<Utc>, no_api: bool) -> Reply {
+fn too_many(limit: u32, now: DateTime<Utc>, no_api: bool, retry_after: u64) -> Reply {
     let message = if no_api {
         "Your plan does not include API access. Please upgrade your plan to use the API."
             .to_string()
     } else {
         format!(
-            "You have exceeded the limit of {limit} API requests per minute. Retry after {RETRY_AFTER_SECS} seconds."
+            "You have exceeded the limit of {limit} API requests per minute. Retry after {retry_after} seconds."
         )
     };
     let mut r = Reply::json(
         429,
-        json!({"error": "Too Many Requests", "message": message, "retry_after": RETRY_AFTER_SECS}),
+        json!({"error": "Too Many Requests", "message": message, "retry_after": retry_after}),
     );
     r.content_type = "application/json";
     r.with_header("X-RateLimit-Limit", limit.to_string())
         .with_header("X-RateLimit-Remaining", "0")
         .with_header("X-RateLimit-Reset", reset_header(now))
         .with_header("X-RateLimit-Info", RATE_LIMIT_INFO)
-        .with_header("Retry-After", RETRY_AFTER_SECS.to_string())
+        .with_header("Retry-After", retry_after.to_string())
 }
 
 /// What an unlimited sandbox advertises: a real store always sends the rate-limit headers, so
@@ -148,7 +148,7 @@ fn rate_check(st: &mut State, now: DateTime<Utc>) -> Result<Vec<(String, String)
         ]);
     };
     if limit == 0 {
-        return Err(too_many(0, now, true));
+        return Err(too_many(0, now, true, RETRY_AFTER_SECS));
     }
     let cutoff = now - chrono::Duration::seconds(RATE_WINDOW_SECS);
     while st.window.front().is_some_and(|t| *t <= cutoff) {
@@ -156,7 +156,7 @@ fn rate_check(st: &mut State, now: DateTime<Utc>) -> Result<Vec<(String, String)
     }
     let used = st.window.len() as u32;
     if used >= passes_per_window(limit) {
-        return Err(too_many(limit, now, false));
+        return Err(too_many(limit, now, false, RETRY_AFTER_SECS));
     }
     st.window.push_back(now);
     Ok(vec![
@@ -182,7 +182,9 @@ enum Phase {
 
 fn phase_of(f: &Fault) -> Option<Phase> {
     match f {
-        Fault::DropConnection { .. } | Fault::TooManyRequests { .. } => Some(Phase::Pre),
+        Fault::DropConnection { .. }
+        | Fault::TooManyRequests { .. }
+        | Fault::TooManyRequestsRetryAfter { .. } => Some(Phase::Pre),
         Fault::ServerError { .. } => Some(Phase::Server),
         Fault::MalformedJson { .. } | Fault::DropConnectionAfterCommit { .. } => Some(Phase::Post),
         Fault::Latency(_) => None,
@@ -338,10 +340,21 @@ fn process(sh: &Shared, parts: &axum::http::request::Parts, bytes: &[u8]) -> Out
             st.push_log(entry);
             return Outcome::Drop;
         }
-        Some(f @ Fault::TooManyRequests { .. }) => {
+        Some(f @ (Fault::TooManyRequests { .. } | Fault::TooManyRequestsRetryAfter { .. })) => {
             entry.fault = Some(f.name().into());
             let limit = st.rate_limit.unwrap_or(60);
-            return finish(&mut st, entry, too_many(limit, now, false), None);
+            let retry_after = match f {
+                Fault::TooManyRequestsRetryAfter {
+                    retry_after_secs, ..
+                } => retry_after_secs,
+                _ => RETRY_AFTER_SECS,
+            };
+            return finish(
+                &mut st,
+                entry,
+                too_many(limit, now, false, retry_after),
+                None,
+            );
         }
         _ => {}
     }

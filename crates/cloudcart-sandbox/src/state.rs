@@ -25,6 +25,9 @@ pub enum Fault {
     /// Answer 429 with the rate-limit body and headers (a "429 storm"),
     /// before the request is processed.
     TooManyRequests { times: u32 },
+    /// As [`Fault::TooManyRequests`], with this `Retry-After` (and body `retry_after`) instead of
+    /// [`crate::RETRY_AFTER_SECS`]: for clients that must not wait out an absurd value.
+    TooManyRequestsRetryAfter { retry_after_secs: u64, times: u32 },
     /// Close the socket without any response, before the request is processed.
     DropConnection { times: u32 },
     /// Process the request (writes happen), then close the socket without a
@@ -38,7 +41,9 @@ impl Fault {
             Fault::ServerError { .. } => "server_error",
             Fault::Latency(_) => "latency",
             Fault::MalformedJson { .. } => "malformed_json",
-            Fault::TooManyRequests { .. } => "too_many_requests",
+            Fault::TooManyRequests { .. } | Fault::TooManyRequestsRetryAfter { .. } => {
+                "too_many_requests"
+            }
             Fault::DropConnection { .. } => "drop_connection",
             Fault::DropConnectionAfterCommit { .. } => "drop_connection_after_commit",
         }
@@ -48,6 +53,7 @@ impl Fault {
             Fault::ServerError { times, .. }
             | Fault::MalformedJson { times }
             | Fault::TooManyRequests { times }
+            | Fault::TooManyRequestsRetryAfter { times, .. }
             | Fault::DropConnection { times }
             | Fault::DropConnectionAfterCommit { times } => Some(*times),
             Fault::Latency(_) => None,

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use serde_json::Value;
+use tokio_util::sync::CancellationToken;
 use tracing::info;
 use url::Url;
 
@@ -48,6 +49,9 @@ pub struct ClientConfig {
     pub user_agent: String,
     /// The clock of the rate limiter and back-off.
     pub clock: Arc<dyn Clock>,
+    /// Cancelling it ends every request of the client within moments with [`Error::Stopped`]:
+    /// pacing and `Retry-After` waits, back-off before a retry and requests in flight alike.
+    pub stop: CancellationToken,
 }
 
 impl ClientConfig {
@@ -65,6 +69,7 @@ impl ClientConfig {
             page_size: PAGE_SIZE,
             user_agent: concat!("skladsync/", env!("CARGO_PKG_VERSION")).to_owned(),
             clock: Arc::new(SystemClock::new()),
+            stop: CancellationToken::new(),
         }
     }
 }

@@ -117,6 +117,12 @@ pub enum Error {
     /// `usn` is write-once and the order already carries a different one.
     #[error("order {order_id} already has the USN {existing:?}; it can be set only once")]
     UsnAlreadySet { order_id: Id, existing: String },
+
+    /// The client's stop token was cancelled ([`crate::ClientConfig::stop`]) while a request was
+    /// waiting, being sent or being retried. A write in flight may or may not have landed, as
+    /// after a time-out.
+    #[error("stopped before CloudCart answered")]
+    Stopped,
 }
 
 impl Error {

@@ -43,5 +43,7 @@ pub use resources::{
     NewProduct, NewVariant, NewWebhook, OrderDetail, ProductUpdate, ProductsQuery, VariantUpdate,
     VariantsQuery, WebhookUpdate, order_date_filter_value,
 };
-pub use transport::{API_KEY_HEADER, DEFAULT_RETRY_AFTER, JSON_API, RETRYABLE_STATUSES};
+pub use transport::{
+    API_KEY_HEADER, DEFAULT_RETRY_AFTER, JSON_API, MAX_RETRY_AFTER, RETRYABLE_STATUSES,
+};
 pub use webhook_payload::{decode_order_webhook, decode_product_webhook};

@@ -86,7 +86,7 @@ impl RateLimiter {
         self.prune(now);
         if let Some(until) = self.blocked_until {
             if until > now {
-                return Slot::Wait(until - now);
+                return Slot::Wait(until.saturating_sub(now));
             }
             self.blocked_until = None;
         }
@@ -103,7 +103,7 @@ impl RateLimiter {
         let cap = self.limit.unwrap_or(ASSUMED_LIMIT).saturating_sub(1).max(1) as usize;
         if self.sent.len() >= cap {
             let oldest_blocking = self.sent[self.sent.len() - cap];
-            return Slot::Wait(oldest_blocking + WINDOW + WINDOW_MARGIN - now);
+            return Slot::Wait((oldest_blocking + WINDOW + WINDOW_MARGIN).saturating_sub(now));
         }
         if let Some(o) = self.observation {
             let available = i64::from(o.remaining) + i64::from(o.recovered)
@@ -116,7 +116,7 @@ impl RateLimiter {
                     Some(&t) if t <= o.at => t + WINDOW,
                     _ => o.at + WINDOW,
                 };
-                return Slot::Wait(wake + WINDOW_MARGIN - now);
+                return Slot::Wait((wake + WINDOW_MARGIN).saturating_sub(now));
             }
         }
         self.reserve(now)
@@ -154,7 +154,7 @@ impl RateLimiter {
 
     /// Records a 429: nothing more is sent before `now + retry_after`.
     pub(crate) fn blocked(&mut self, now: Duration, retry_after: Duration) {
-        let until = now + retry_after;
+        let until = now.saturating_add(retry_after);
         self.blocked_until = Some(self.blocked_until.map_or(until, |u| u.max(until)));
     }
 }
@@ -211,5 +211,12 @@ mod tests {
         assert_eq!(rl.acquire(S * 62), Slot::NoAccess);
         // A window later one probe is allowed again.
         assert_eq!(rl.acquire(S * 122), Slot::Go);
+    }
+
+    #[test]
+    fn a_huge_retry_after_does_not_overflow() {
+        let mut rl = RateLimiter::new();
+        rl.blocked(S * 10, Duration::MAX);
+        assert_eq!(rl.acquire(S * 20), Slot::Wait(Duration::MAX - S * 20));
     }
 }

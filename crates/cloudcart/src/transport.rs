@@ -10,6 +10,10 @@
 //! * Every request: a refused connection (nothing reached the server) and HTTP 429 (the server
 //!   did not process it) are retried; 429 after waiting `Retry-After`.
 //! * Never retried: 4xx other than 429 (400, 401, 402, 403, 404, 405, 415, 422 …).
+//!
+//! **Waits are bounded and stoppable.** A `Retry-After` is clamped to [`MAX_RETRY_AFTER`]; every
+//! wait and every request in flight ends with [`Error::Stopped`] as soon as the client's stop
+//! token ([`crate::ClientConfig::stop`]) is cancelled.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,6 +23,7 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue, USER_AGENT};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use tokio::sync::Mutex;
+use tokio_util::sync::CancellationToken;
 use tracing::{debug, warn};
 use url::Url;
 
@@ -38,6 +43,22 @@ pub const RETRYABLE_STATUSES: [u16; 5] = [500, 502, 503, 504, 520];
 
 /// `Retry-After` assumed when a 429 carries none (CloudCart sends 60).
 pub const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(60);
+
+/// The longest `Retry-After` that is waited out as sent; a longer one (a misconfigured proxy, a
+/// garbled header) is cut to this.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(5 * 60);
+
+/// The wait a 429 asks for: the `Retry-After` header, else the body's `retry_after`, else
+/// [`DEFAULT_RETRY_AFTER`]; at most [`MAX_RETRY_AFTER`].
+pub(crate) fn retry_after(headers: &HeaderMap, body: &[u8]) -> Duration {
+    headers
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .or_else(|| jsonapi::body_retry_after(body))
+        .map_or(DEFAULT_RETRY_AFTER, Duration::from_secs)
+        .min(MAX_RETRY_AFTER)
+}
 
 pub(crate) fn is_retryable_status(status: u16) -> bool {
     RETRYABLE_STATUSES.contains(&status)
@@ -115,6 +136,7 @@ pub(crate) struct Transport {
     max_rate_limit_waits: u32,
     backoff_base: Duration,
     backoff_max: Duration,
+    stop: CancellationToken,
 }
 
 fn header_u32(h: &HeaderMap, name: &str) -> Option<u32> {
@@ -149,6 +171,7 @@ impl Transport {
             max_rate_limit_waits: cfg.max_rate_limit_waits,
             backoff_base: cfg.backoff_base,
             backoff_max: cfg.backoff_max,
+            stop: cfg.stop.clone(),
         })
     }
 
@@ -182,9 +205,18 @@ impl Transport {
                         wait_ms = d.as_millis() as u64,
                         "pacing for the CloudCart rate limit"
                     );
-                    self.clock.sleep(d).await;
+                    self.wait(d).await?;
                 }
             }
+        }
+    }
+
+    /// Waits `d` on the client's clock, or until the stop token is cancelled.
+    async fn wait(&self, d: Duration) -> Result<(), Error> {
+        tokio::select! {
+            biased;
+            () = self.stop.cancelled() => Err(Error::Stopped),
+            () = self.clock.sleep(d) => Ok(()),
         }
     }
 
@@ -200,7 +232,19 @@ impl Transport {
     }
 
     /// Sends a request under the retry rule and returns the JSON body (`Null` when empty).
+    /// Ends with [`Error::Stopped`] as soon as the stop token is cancelled, whatever it waits for.
     pub(crate) async fn send(&self, req: &Request) -> Result<Value, Error> {
+        if self.stop.is_cancelled() {
+            return Err(Error::Stopped);
+        }
+        tokio::select! {
+            biased;
+            () = self.stop.cancelled() => Err(Error::Stopped),
+            r = self.send_with_retries(req) => r,
+        }
+    }
+
+    async fn send_with_retries(&self, req: &Request) -> Result<Value, Error> {
         let method = req.method.to_string();
         let path = format!("/{}", req.path);
         let url = self.url(&req.path);
@@ -255,7 +299,7 @@ impl Transport {
                         failures += 1;
                         let d = self.backoff(failures);
                         warn!(%err, attempt = failures, wait_ms = d.as_millis() as u64, "retrying");
-                        self.clock.sleep(d).await;
+                        self.wait(d).await?;
                         continue;
                     }
                     return Err(err);
@@ -277,7 +321,7 @@ impl Transport {
                             failures += 1;
                             let d = self.backoff(failures);
                             warn!(%err, attempt = failures, "retrying");
-                            self.clock.sleep(d).await;
+                            self.wait(d).await?;
                             continue;
                         }
                         return Err(err);
@@ -290,13 +334,7 @@ impl Transport {
                 if header_u32(&headers, "x-ratelimit-limit") == Some(0) {
                     return Err(Error::NoApiAccess { message });
                 }
-                let retry_after = headers
-                    .get(reqwest::header::RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.trim().parse::<u64>().ok())
-                    .or_else(|| jsonapi::body_retry_after(&body))
-                    .map(Duration::from_secs)
-                    .unwrap_or(DEFAULT_RETRY_AFTER);
+                let retry_after = retry_after(&headers, &body);
                 self.limiter
                     .lock()
                     .await
@@ -330,15 +368,17 @@ impl Transport {
                 failures += 1;
                 let d = self.backoff(failures);
                 warn!(%err, attempt = failures, wait_ms = d.as_millis() as u64, "retrying");
-                self.clock.sleep(d).await;
+                self.wait(d).await?;
                 continue;
             }
             return Err(err);
         }
     }
 
+    /// The back-off before another attempt; cut short by the stop token (the next request then
+    /// ends with [`Error::Stopped`]).
     pub(crate) async fn sleep_backoff(&self, attempt: u32) {
         let d = self.backoff(attempt);
-        self.clock.sleep(d).await;
+        let _ = self.wait(d).await;
     }
 }

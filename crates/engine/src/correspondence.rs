@@ -14,6 +14,7 @@ use crate::error::EngineError;
 use crate::events::Reporter;
 use crate::export::read_warehouse;
 use crate::settings::{CompareBy, Server};
+use crate::table_file::{Cell, Table, csv_bytes};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -187,44 +188,51 @@ pub async fn check(
     Ok(rows)
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', ';']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
+/// The table for a file (see [`crate::table_file`]): one row per pair, numbers as numbers.
+pub fn table(rows: &[CorrespondenceRow]) -> Table {
+    Table {
+        sheet: "Съответствие",
+        headers: vec![
+            "Статус",
+            "Код за сравнение",
+            "ID стока",
+            "Код",
+            "Име",
+            "ID разновидност",
+            "ID продукт",
+            "SKU",
+            "Баркод",
+            "Цена Склад Pro",
+            "Цена магазин",
+            "Количество Склад Pro",
+            "Количество магазин",
+        ],
+        rows: rows
+            .iter()
+            .map(|r| {
+                let text = |s: &str| Cell::from(s);
+                vec![
+                    text(r.status.label()),
+                    text(&r.key),
+                    Cell::from(r.good_id),
+                    text(&r.good_code),
+                    text(&r.good_name),
+                    text(r.shop_variant_id.as_deref().unwrap_or_default()),
+                    text(r.shop_product_id.as_deref().unwrap_or_default()),
+                    text(&r.shop_sku),
+                    text(&r.shop_barcode),
+                    Cell::from(r.warehouse_price),
+                    Cell::from(r.shop_price),
+                    Cell::from(r.warehouse_quantity),
+                    Cell::from(r.shop_quantity),
+                ]
+            })
+            .collect(),
     }
 }
 
-/// The table as CSV (UTF-8 with BOM, so that Excel shows Cyrillic).
+/// The table as CSV for Excel set to Bulgarian (see [`crate::table_file`]).
 pub fn to_csv(rows: &[CorrespondenceRow]) -> String {
-    let mut out = String::from(
-        "\u{feff}Статус,Код за сравнение,ID стока,Код,Име,ID разновидност,ID продукт,SKU,Баркод,Цена Склад Pro,Цена магазин,Количество Склад Pro,Количество магазин\n",
-    );
-    let d = |v: Option<Decimal>| v.map(|d| d.normalize().to_string()).unwrap_or_default();
-    for r in rows {
-        let fields = [
-            r.status.label().to_owned(),
-            r.key.clone(),
-            r.good_id.map(|i| i.to_string()).unwrap_or_default(),
-            r.good_code.clone(),
-            r.good_name.clone(),
-            r.shop_variant_id.clone().unwrap_or_default(),
-            r.shop_product_id.clone().unwrap_or_default(),
-            r.shop_sku.clone(),
-            r.shop_barcode.clone(),
-            d(r.warehouse_price),
-            d(r.shop_price),
-            d(r.warehouse_quantity),
-            d(r.shop_quantity),
-        ];
-        out.push_str(
-            &fields
-                .iter()
-                .map(|f| csv_field(f))
-                .collect::<Vec<_>>()
-                .join(","),
-        );
-        out.push('\n');
-    }
-    out
+    let bytes = csv_bytes(&table(rows)).expect("CSV into memory");
+    String::from_utf8(bytes).expect("CSV of UTF-8 text is UTF-8")
 }

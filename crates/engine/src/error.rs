@@ -9,7 +9,7 @@ pub enum EngineError {
     #[error("Склад Pro: {0}")]
     Warehouse(#[from] skladsync_warehouse::Error),
     #[error("CloudCart: {0}")]
-    Shop(#[from] skladsync_cloudcart::Error),
+    Shop(#[source] skladsync_cloudcart::Error),
     #[error(transparent)]
     Secret(#[from] SecretError),
     #[error(transparent)]
@@ -20,4 +20,14 @@ pub enum EngineError {
     InvalidSettings(Vec<String>),
     #[error("the run was stopped")]
     Stopped,
+}
+
+impl From<skladsync_cloudcart::Error> for EngineError {
+    /// A shop request cut short by the stop token is the run being stopped.
+    fn from(e: skladsync_cloudcart::Error) -> Self {
+        match e {
+            skladsync_cloudcart::Error::Stopped => EngineError::Stopped,
+            e => EngineError::Shop(e),
+        }
+    }
 }

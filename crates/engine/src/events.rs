@@ -1,11 +1,9 @@
 //! What the engine tells whoever watches it (the window, the headless runner): progress, per-item
 //! errors with their fix, log lines and run summaries. Sending never blocks.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 
 /// The sync tasks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -117,7 +115,7 @@ pub enum Event {
 pub struct Reporter {
     task: Task,
     tx: Option<mpsc::UnboundedSender<Event>>,
-    stop: Arc<AtomicBool>,
+    stop: CancellationToken,
 }
 
 impl Reporter {
@@ -125,12 +123,14 @@ impl Reporter {
         Reporter {
             task,
             tx: Some(tx),
-            stop: Arc::default(),
+            stop: CancellationToken::new(),
         }
     }
 
-    /// Let `stop` end the task between items.
-    pub fn with_stop(mut self, stop: Arc<AtomicBool>) -> Reporter {
+    /// Let cancelling `stop` end the task: between items, and within moments during any wait
+    /// for the shop (the shop client is built with the same token, see
+    /// [`crate::shop_client_stopped_by`]).
+    pub fn with_stop(mut self, stop: CancellationToken) -> Reporter {
         self.stop = stop;
         self
     }
@@ -138,7 +138,12 @@ impl Reporter {
     /// Whether the user asked the task to stop; tasks check it between items and end with
     /// [`crate::EngineError::Stopped`].
     pub fn is_stopped(&self) -> bool {
-        self.stop.load(Ordering::SeqCst)
+        self.stop.is_cancelled()
+    }
+
+    /// The token that stops this task.
+    pub fn stop_token(&self) -> &CancellationToken {
+        &self.stop
     }
 
     /// A reporter nobody listens to.
@@ -146,7 +151,7 @@ impl Reporter {
         Reporter {
             task,
             tx: None,
-            stop: Arc::default(),
+            stop: CancellationToken::new(),
         }
     }
 

@@ -482,12 +482,12 @@ impl Run<'_> {
         // (id, name) pairs, owned: references held across the awaits below would keep the
         // future from being `Send` for the runner.
         let mut chain: Vec<(i64, String)> = Vec::new();
-        let mut code = group.code.as_str();
-        while code.len() >= 3 {
-            if let Some(g) = groups.iter().find(|g| g.code == code) {
+        let mut code = Some(group.code.as_str()).filter(|c| c.chars().count() >= 3);
+        while let Some(c) = code {
+            if let Some(g) = groups.iter().find(|g| g.code == c) {
                 chain.push((g.id, g.name.clone()));
             }
-            code = &code[..code.len() - 3];
+            code = skladsync_warehouse::parent_group_code(c).filter(|p| p.chars().count() >= 3);
         }
         if chain.is_empty() {
             chain.push((group.id, group.name.clone()));

@@ -120,8 +120,10 @@ impl Journal {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| err(&e))?;
         }
-        let options = SqliteConnectOptions::from_str(&format!("sqlite://{p}"))
-            .map_err(|e| err(&e))?
+        // The path as a file name, not spliced into a URL: a folder named `a?b`, `50%` or `#1`
+        // is a folder, not a query, an escape or a fragment.
+        let options = SqliteConnectOptions::new()
+            .filename(path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal);
         let pool = SqlitePoolOptions::new()

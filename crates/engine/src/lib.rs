@@ -4,6 +4,7 @@
 
 pub mod bgtime;
 pub mod catalog;
+pub mod conn_string;
 mod connect;
 pub mod control;
 pub mod correspondence;
@@ -20,10 +21,14 @@ pub mod pull;
 mod runner;
 mod secrets;
 pub mod settings;
+pub mod table_file;
 mod tasks;
 pub mod validate;
 
-pub use connect::{PASSWORD_PLACEHOLDER, open_warehouse, shop_client, warehouse_connection};
+pub use connect::{
+    PASSWORD_PLACEHOLDER, db_password_ref, move_typed_password, open_warehouse, shop_client,
+    shop_client_stopped_by, warehouse_connection,
+};
 pub use error::EngineError;
 pub use events::{Event, ItemProblem, Level, Reporter, RunSummary, Task};
 pub use handle::{EngineHandle, FakeEngine};

@@ -102,7 +102,9 @@ pub enum Command {
         #[serde(default)]
         scheduled: bool,
     },
-    /// Stop whatever the server is doing (the current item finishes; nothing is half-written).
+    /// Stop whatever the server is doing, within a second even while waiting for the shop: a
+    /// shop request in flight is abandoned as after a time-out (the next run finds what it did);
+    /// nothing in Склад Pro is half-written.
     Stop {
         server: ServerId,
     },

@@ -5,12 +5,12 @@
 //! its control endpoint ([`crate::control`]).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use chrono::{Local, NaiveTime, Utc};
 use tokio::sync::{mpsc, watch};
+use tokio_util::sync::CancellationToken;
 
 use crate::error::EngineError;
 use crate::events::{Event, Reporter, RunSummary, Task};
@@ -19,7 +19,7 @@ use crate::protocol::{
     Command, Refusal, Reply, RunEvent, RunId, ServerId, ServerStatus, Status, Update,
 };
 use crate::secrets::SecretStore;
-use crate::settings::{Server, Settings, SettingsFile, StartMode};
+use crate::settings::{Server, Settings, SettingsError, SettingsFile, StartMode};
 
 /// One unit of work for a task runner.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,8 +81,9 @@ struct Inner {
     waker: Waker,
     status: watch::Sender<Status>,
     subscribers: Mutex<Vec<mpsc::UnboundedSender<Update>>>,
-    /// The stop flag of each server that is running or waiting for its next scheduled run.
-    stops: Mutex<HashMap<ServerId, Arc<AtomicBool>>>,
+    /// The stop token of each server that is running or waiting for its next scheduled run;
+    /// cancelling it also ends any wait for the shop within moments.
+    stops: Mutex<HashMap<ServerId, CancellationToken>>,
 }
 
 impl Inner {
@@ -116,6 +117,11 @@ impl Engine {
     pub fn new(config: EngineConfig) -> Engine {
         let (settings, read_only) = match config.settings.load() {
             Ok(s) => (s, None),
+            // A damaged or newer file: the reason says it is left as it is.
+            Err(e) if e.is_unusable_file() => (
+                Settings::default(),
+                Some(SettingsError::NotOverwritten(Box::new(e)).to_string()),
+            ),
             Err(e) => (Settings::default(), Some(e.to_string())),
         };
         let (status, _) = watch::channel(Status::default());
@@ -187,8 +193,8 @@ impl Engine {
     }
 
     fn stop_all(&self) {
-        for flag in self.inner.stops.lock().expect("stops").values() {
-            flag.store(true, Ordering::SeqCst);
+        for stop in self.inner.stops.lock().expect("stops").values() {
+            stop.cancel();
         }
     }
 
@@ -219,8 +225,8 @@ impl Engine {
                 .start(&server, Job::new(task, dry_run), scheduled)
                 .map(|run| Reply::Started { server, run }),
             Command::Stop { server } => {
-                if let Some(flag) = inner.stops.lock().expect("stops").get(&server) {
-                    flag.store(true, Ordering::SeqCst);
+                if let Some(stop) = inner.stops.lock().expect("stops").get(&server) {
+                    stop.cancel();
                 }
                 Ok(Reply::Done)
             }
@@ -303,8 +309,8 @@ impl Engine {
         let s = inner.server(server).ok_or_else(|| Refusal::NoServer {
             server: server.clone(),
         })?;
-        if let Some(flag) = inner.stops.lock().expect("stops").get(server) {
-            flag.store(true, Ordering::SeqCst);
+        if let Some(stop) = inner.stops.lock().expect("stops").get(server) {
+            stop.cancel();
         }
         self.change_settings(|all| {
             all.servers.retain(|x| x.id != server.as_str());
@@ -426,13 +432,10 @@ impl Engine {
         let server = inner.server(server_id).ok_or_else(|| Refusal::NoServer {
             server: server_id.clone(),
         })?;
-        let stop = Arc::new(AtomicBool::new(false));
+        let stop = CancellationToken::new();
         {
             let mut stops = inner.stops.lock().expect("stops");
-            if stops
-                .get(server_id)
-                .is_some_and(|f| !f.load(Ordering::SeqCst))
-            {
+            if stops.get(server_id).is_some_and(|f| !f.is_cancelled()) {
                 let st = inner.status.borrow();
                 let task = st
                     .servers
@@ -473,7 +476,7 @@ impl Engine {
                 };
                 let run_id = run.take().unwrap_or_else(RunId::next);
                 engine.run_once(&server, run_id, &job, &stop).await;
-                if matches!(mode, StartMode::OnServerStart) || stop.load(Ordering::SeqCst) {
+                if matches!(mode, StartMode::OnServerStart) || stop.is_cancelled() {
                     break;
                 }
             }
@@ -487,7 +490,7 @@ impl Engine {
         Ok(first)
     }
 
-    async fn run_once(&self, server: &Server, run: RunId, job: &Job, stop: &Arc<AtomicBool>) {
+    async fn run_once(&self, server: &Server, run: RunId, job: &Job, stop: &CancellationToken) {
         let inner = &self.inner;
         let id = ServerId::of(server);
         let task = job.task;
@@ -599,18 +602,13 @@ pub fn wait_before(mode: StartMode) -> Option<Duration> {
     }
 }
 
-async fn sleep_or_stop(wait: Duration, stop: &AtomicBool) -> bool {
-    let step = Duration::from_millis(200);
-    let mut left = wait;
-    while !left.is_zero() {
-        if stop.load(Ordering::SeqCst) {
-            return true;
-        }
-        let d = left.min(step);
-        tokio::time::sleep(d).await;
-        left -= d;
+/// Waits `wait`; `true` when stopped meanwhile.
+async fn sleep_or_stop(wait: Duration, stop: &CancellationToken) -> bool {
+    tokio::select! {
+        biased;
+        () = stop.cancelled() => true,
+        () = tokio::time::sleep(wait) => stop.is_cancelled(),
     }
-    stop.load(Ordering::SeqCst)
 }
 
 /// Start an engine on the current tokio runtime with no journal of its own (tests, the window

@@ -39,6 +39,28 @@ pub enum SettingsError {
     TooNew { path: PathBuf, found: u32 },
     #[error("the OS gives no configuration directory; pass a settings path")]
     NoConfigDir,
+    /// The file on disk is damaged or newer: it is left exactly as it is.
+    #[error("{0} Nothing is saved into it: repair or remove the file, or use the newer skladsync.")]
+    NotOverwritten(Box<SettingsError>),
+    /// A password typed into a connection would land in the file.
+    #[error(
+        "the database connection of server „{server}“ contains a password; it must be kept in \
+         the secret store, with {{password}} in its place in the connection"
+    )]
+    PasswordInConnection { server: String },
+}
+
+impl SettingsError {
+    /// Whether the file exists but cannot be used by this version: damaged or newer. Such a file
+    /// is never written to.
+    pub fn is_unusable_file(&self) -> bool {
+        matches!(
+            self,
+            SettingsError::Damaged { .. }
+                | SettingsError::TooNew { .. }
+                | SettingsError::NotOverwritten(_)
+        )
+    }
 }
 
 /// A name under which a secret is kept in the secret store, e.g. `server/<id>/api-key`.
@@ -219,6 +241,9 @@ pub struct ImportSettings {
 fn default_first_run_days() -> u32 {
     7
 }
+
+/// The furthest back the first import may reach, in days (a year and a day).
+pub const MAX_FIRST_RUN_DAYS: u32 = 366;
 
 impl Default for ImportSettings {
     fn default() -> Self {
@@ -407,8 +432,25 @@ impl SettingsFile {
         serde_json::from_value(value).map_err(damaged)
     }
 
-    /// Write atomically: a temporary file, then a rename.
+    /// Write atomically: a temporary file, then a rename. A file on disk that is damaged or
+    /// newer is never overwritten ([`SettingsError::NotOverwritten`]), and a password typed into
+    /// a database connection is never written ([`SettingsError::PasswordInConnection`]; see
+    /// [`crate::move_typed_password`]).
     pub fn save(&self, settings: &Settings) -> Result<(), SettingsError> {
+        if let Err(e) = self.load()
+            && e.is_unusable_file()
+        {
+            return Err(SettingsError::NotOverwritten(Box::new(e)));
+        }
+        if let Some(server) = settings
+            .servers
+            .iter()
+            .find(|s| crate::conn_string::take_typed_password(&s.warehouse.connection).is_some())
+        {
+            return Err(SettingsError::PasswordInConnection {
+                server: server.name.clone(),
+            });
+        }
         let write_err = |source| SettingsError::Write {
             path: self.path.clone(),
             source,
@@ -467,8 +509,22 @@ mod tests {
             file.load(),
             Err(SettingsError::TooNew { found: 99, .. })
         ));
+        // A newer file is left as it is.
+        assert!(matches!(
+            file.save(&s),
+            Err(SettingsError::NotOverwritten(ref e)) if matches!(**e, SettingsError::TooNew { .. })
+        ));
+        assert_eq!(
+            std::fs::read_to_string(file.path()).unwrap(),
+            r#"{"schema_version": 99}"#
+        );
         std::fs::write(file.path(), "{not json").unwrap();
         assert!(matches!(file.load(), Err(SettingsError::Damaged { .. })));
         assert!(dir.path().join("s.json.damaged").exists());
+        // So is a damaged one.
+        let e = file.save(&s).unwrap_err();
+        assert!(matches!(e, SettingsError::NotOverwritten(_)), "{e}");
+        assert!(e.to_string().contains("damaged"), "{e}");
+        assert_eq!(std::fs::read_to_string(file.path()).unwrap(), "{not json");
     }
 }

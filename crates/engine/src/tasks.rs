@@ -2,7 +2,7 @@
 
 use skladsync_warehouse::Warehouse;
 
-use crate::connect::{open_warehouse, shop_client};
+use crate::connect::{open_warehouse, shop_client_stopped_by};
 use crate::correspondence::{MatchStatus, check};
 use crate::error::EngineError;
 use crate::events::{ItemProblem, Level, Reporter, RunSummary, Task};
@@ -65,7 +65,7 @@ async fn run(
 ) -> Result<RunSummary, EngineError> {
     reporter.phase("Свързване със Склад Pro и магазина");
     let wh = open_warehouse(server, secrets).await?;
-    let shop = shop_client(server, secrets)?;
+    let shop = shop_client_stopped_by(server, secrets, reporter.stop_token().clone())?;
     // A retry imports orders: the import's settings are checked.
     let checked_as = if task == Task::QueueRetry {
         Task::OrderImport

@@ -7,7 +7,7 @@ use skladsync_warehouse::Warehouse;
 
 use crate::error::EngineError;
 use crate::events::Task;
-use crate::settings::{EditionSetting, Server};
+use crate::settings::{EditionSetting, MAX_FIRST_RUN_DAYS, Server};
 
 /// A setting that is wrong, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -176,6 +176,16 @@ pub async fn validate(
             out.add(g, "Обект за операции", "изберете обект");
         }
         if task == Task::OrderImport {
+            if i.first_run_days > MAX_FIRST_RUN_DAYS {
+                out.add(
+                    g,
+                    "Първият импорт взема поръчките от последните (дни)",
+                    format!(
+                        "{} дни е повече от позволените {MAX_FIRST_RUN_DAYS}",
+                        i.first_run_days
+                    ),
+                );
+            }
             const DEVICE: &str = "Сериен номер на касов апарат";
             match i.fiscal_device.as_deref().filter(|d| !d.is_empty()) {
                 None if facts.supto => out.add(g, DEVICE, "задължителен е в СУПТО"),

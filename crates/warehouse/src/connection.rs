@@ -14,7 +14,8 @@ pub enum Connection {
     /// `mysql://user:password@host:3306/database`
     MySql { url: String },
     /// An ADO.NET-style connection string, e.g.
-    /// `server=tcp:host,1433;database=Warehouse;user=sa;password=…;TrustServerCertificate=true`
+    /// `server=tcp:host,1433;database=Warehouse;user=sa;password={…}` (the server's certificate
+    /// is verified unless `TrustServerCertificate=true` says otherwise)
     MsSql { connection_string: String },
     /// An ODBC connection string, e.g.
     /// `Driver={Microsoft Access Driver (*.mdb, *.accdb)};DBQ=C:\ProgramData\Microinvest\Warehouse Pro\Microinvest.mdb;`

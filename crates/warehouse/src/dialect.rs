@@ -88,13 +88,27 @@ impl Dialect {
         }
     }
 
-    /// The statement that reads the key of the row the same session inserted last.
+    /// The statement that reads the key of the row the same session inserted last, for engines
+    /// whose insert does not return it ([`Dialect::insert_returning_id`]).
     pub fn last_insert_id(self) -> &'static str {
         match self {
             Dialect::MySql => "SELECT LAST_INSERT_ID()",
             Dialect::Sqlite => "SELECT last_insert_rowid()",
-            // SCOPE_IDENTITY() is per batch, and every statement is its own batch here.
+            // Access (Jet/ACE) has no triggers to move @@IDENTITY.
             Dialect::MsSql | Dialect::Access => "SELECT @@IDENTITY",
+        }
+    }
+
+    /// One batch that inserts (`insert`, already rendered) and returns the new key as its first
+    /// result, where the key must be read in the same batch. MS SQL: `SCOPE_IDENTITY()`, which a
+    /// trigger inserting into another table cannot change (`@@IDENTITY` would then be the other
+    /// table's key; `OUTPUT INSERTED` without `INTO` is refused on a table with triggers).
+    pub fn insert_returning_id(self, insert: &str) -> Option<String> {
+        match self {
+            Dialect::MsSql => Some(format!(
+                "{insert}; SELECT CAST(SCOPE_IDENTITY() AS bigint) AS [ID]"
+            )),
+            Dialect::MySql | Dialect::Sqlite | Dialect::Access => None,
         }
     }
 
@@ -155,6 +169,26 @@ mod tests {
             "SELECT \"ID\", \"Date\" FROM \"operations\" WHERE \"Note\" = ? AND \"Acct\" > ?"
         );
         assert_eq!(Dialect::MySql.render(t), t);
+    }
+
+    #[test]
+    fn ms_sql_reads_the_new_id_with_scope_identity_in_the_same_batch() {
+        let insert = Dialect::MsSql.render(&crate::sql::insert("goods", &["Name", "Code"]));
+        assert_eq!(
+            Dialect::MsSql.insert_returning_id(&insert).unwrap(),
+            "INSERT INTO [goods] ([Name], [Code]) VALUES (@P1, @P2); \
+             SELECT CAST(SCOPE_IDENTITY() AS bigint) AS [ID]"
+        );
+        assert!(
+            !Dialect::MsSql
+                .insert_returning_id(&insert)
+                .unwrap()
+                .contains("@@IDENTITY")
+        );
+        for d in [Dialect::MySql, Dialect::Sqlite, Dialect::Access] {
+            assert_eq!(d.insert_returning_id(&insert), None);
+        }
+        assert_eq!(Dialect::Access.last_insert_id(), "SELECT @@IDENTITY");
     }
 
     #[test]

@@ -108,17 +108,25 @@ pub struct Group {
 }
 
 impl Group {
+    /// Levels of the code (3 letters a level; letters, not bytes: a code may hold Cyrillic).
     pub fn depth(&self) -> usize {
-        self.code.len() / 3
+        self.code.chars().count() / 3
     }
     /// Code of the parent group, `None` at the top level.
     pub fn parent_code(&self) -> Option<&str> {
-        (self.code.len() > 3).then(|| &self.code[..self.code.len() - 3])
+        parent_group_code(&self.code)
     }
     /// Whether `other` is this group or below it.
     pub fn contains(&self, other: &Group) -> bool {
         is_hierarchical(&self.code) && other.code.starts_with(&self.code)
     }
+}
+
+/// A group code without its last level (three letters, not bytes), `None` when that leaves
+/// nothing.
+pub fn parent_group_code(code: &str) -> Option<&str> {
+    let (start, _) = code.char_indices().rev().nth(2)?;
+    (start > 0).then(|| &code[..start])
 }
 
 pub(crate) fn is_hierarchical(code: &str) -> bool {
@@ -509,6 +517,20 @@ mod tests {
         let v = ProgramVersion::parse("3.06.900").unwrap();
         assert_eq!(v.is_supported(), Some(false));
         assert!(ProgramVersion::parse("abc").is_none());
+    }
+
+    #[test]
+    fn cyrillic_group_codes_are_cut_by_letters() {
+        let g = Group {
+            id: 1,
+            code: "ГРУПА1".into(),
+            name: "x".into(),
+        };
+        assert_eq!(g.depth(), 2);
+        assert_eq!(g.parent_code(), Some("ГРУ"));
+        assert_eq!(parent_group_code("ГРУ"), None);
+        assert_eq!(parent_group_code("Ж"), None);
+        assert_eq!(parent_group_code("AAAБББ"), Some("AAA"));
     }
 
     #[test]

@@ -76,18 +76,19 @@ impl Tx<'_> {
         columns: &[&str],
         values: Vec<Value>,
     ) -> Result<i64> {
-        self.exec(&sql::insert(table, columns), &values).await?;
-        let id = self
-            .s
-            .query(self.d.last_insert_id(), &[])
-            .await?
-            .first()
-            .and_then(|r| r.int(0))
-            .ok_or_else(|| {
-                Error::Database(crate::DbError::other(format!(
-                    "no ID came back for the new {table} row"
-                )))
-            })?;
+        let insert = self.d.render(&sql::insert(table, columns));
+        let rows = match self.d.insert_returning_id(&insert) {
+            Some(batch) => self.s.query(&batch, &values).await?,
+            None => {
+                self.s.execute(&insert, &values).await?;
+                self.s.query(self.d.last_insert_id(), &[]).await?
+            }
+        };
+        let id = rows.first().and_then(|r| r.int(0)).ok_or_else(|| {
+            Error::Database(crate::DbError::other(format!(
+                "no ID came back for the new {table} row"
+            )))
+        })?;
         Ok(id)
     }
 }

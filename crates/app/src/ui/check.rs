@@ -3,8 +3,9 @@
 //! rows scroll smoothly; filtering and sorting run only when they change.
 
 use egui_extras::{Column, TableBuilder};
-use skladsync_engine::correspondence::{CorrespondenceRow, MatchStatus, to_csv};
+use skladsync_engine::correspondence::{CorrespondenceRow, MatchStatus, table, to_csv};
 use skladsync_engine::lookups::LookupError;
+use skladsync_engine::table_file::{TableFormat, table_bytes};
 
 use super::{App, Done};
 
@@ -117,11 +118,19 @@ impl CheckView {
         &self.visible
     }
 
+    fn shown_rows(&mut self) -> Vec<CorrespondenceRow> {
+        let idx = self.visible().to_vec();
+        idx.iter().map(|&i| self.rows[i].clone()).collect()
+    }
+
     /// The rows shown, as CSV (the engine's format).
     pub fn csv(&mut self) -> String {
-        let idx = self.visible().to_vec();
-        let rows: Vec<CorrespondenceRow> = idx.iter().map(|&i| self.rows[i].clone()).collect();
-        to_csv(&rows)
+        to_csv(&self.shown_rows())
+    }
+
+    /// The rows shown, as a file of `format`.
+    pub fn file(&mut self, format: TableFormat) -> Result<Vec<u8>, String> {
+        table_bytes(&table(&self.shown_rows()), format).map_err(|e| e.to_string())
     }
 
     /// How many rows have this status (counted once, when the rows arrive).
@@ -141,7 +150,7 @@ impl App {
     pub(super) fn check_tab(&mut self, ui: &mut egui::Ui, id: &str) {
         let t = self.texts();
         let mut run = false;
-        let mut save = false;
+        let mut save: Option<TableFormat> = None;
         'table: {
             let v = self.views.entry(id.to_owned()).or_default();
             let c = &mut v.check;
@@ -189,7 +198,10 @@ impl App {
                 ui.add(egui::TextEdit::singleline(&mut c.search).desired_width(180.0))
                     .labelled_by(l.id);
                 if ui.button(t.export_csv).clicked() {
-                    save = true;
+                    save = Some(TableFormat::Csv);
+                }
+                if ui.button(t.export_xlsx).clicked() {
+                    save = Some(TableFormat::Xlsx);
                 }
                 let n = c.visible().len();
                 ui.label(format!("{n} {}", t.rows));
@@ -294,19 +306,32 @@ impl App {
         if run {
             self.run_check(id);
         }
-        if save {
-            let csv = self.views.entry(id.to_owned()).or_default().check.csv();
+        if let Some(format) = save {
+            let bytes = self
+                .views
+                .entry(id.to_owned())
+                .or_default()
+                .check
+                .file(format);
+            let (filter, ext) = match format {
+                TableFormat::Csv => ("CSV", "csv"),
+                TableFormat::Xlsx => ("Excel", "xlsx"),
+            };
             self.spawn(async move {
+                let bytes = match bytes {
+                    Ok(b) => b,
+                    Err(e) => return Done::CsvSaved(Err(e)),
+                };
                 let file = rfd::AsyncFileDialog::new()
-                    .add_filter("CSV", &["csv"])
-                    .set_file_name("sabotvetstvie.csv")
+                    .add_filter(filter, &[ext])
+                    .set_file_name(format!("sabotvetstvie.{ext}"))
                     .save_file()
                     .await;
                 match file {
                     Some(f) => {
                         let path = f.path().to_owned();
                         Done::CsvSaved(
-                            std::fs::write(&path, csv)
+                            std::fs::write(&path, bytes)
                                 .map(|()| path)
                                 .map_err(|e| e.to_string()),
                         )
@@ -360,5 +385,11 @@ mod tests {
         assert_eq!(c.visible(), &[2, 0]);
         assert_eq!(c.csv().lines().count(), 3, "header and the rows shown");
         assert_eq!(c.count(MatchStatus::OnlyInWarehouse), 2);
+        // The .xlsx of the rows shown: a workbook (a zip) with the shown names in it.
+        let xlsx = c.file(TableFormat::Xlsx).unwrap();
+        assert!(xlsx.starts_with(b"PK"), "a zip container");
+        let csv = String::from_utf8(c.file(TableFormat::Csv).unwrap()).unwrap();
+        assert!(csv.contains("Шапка") && csv.contains("Чаша") && !csv.contains("Тениска"));
+        assert!(csv.lines().next().unwrap().contains(';'), "{csv}");
     }
 }

@@ -1,6 +1,10 @@
 //! The server's settings: the connection of both sides, and the two task groups „Импорт от
 //! CloudCart“ and „Експорт от Склад Pro“ with every setting of the engine.
 
+use skladsync_engine::conn_string::{
+    mssql_trusts_any_certificate, set_mssql_trust_any_certificate,
+};
+use skladsync_engine::move_typed_password;
 use skladsync_engine::settings::{
     CompareBy, EditionSetting, MissingGoods, PriceSource, SecretRef, StockFormula, VatClassMapping,
 };
@@ -214,7 +218,7 @@ impl App {
                             url: "mysql://root:{password}@127.0.0.1:3306/warehouse".into(),
                         },
                         BackendKind::MsSql => Connection::MsSql {
-                            connection_string: "server=tcp:127.0.0.1,1433;database=Warehouse;user=sa;password={password};TrustServerCertificate=true".into(),
+                            connection_string: "server=tcp:127.0.0.1,1433;database=Warehouse;user=sa;password={password}".into(),
                         },
                         BackendKind::Odbc => Connection::Odbc {
                             connection_string: "DSN=Warehouse;PWD={password};".into(),
@@ -225,6 +229,7 @@ impl App {
                     };
                 }
                 let mut pick = false;
+                let mut left_field = false;
                 match &mut s.warehouse.connection {
                     Connection::Sqlite { path } => {
                         let mut p = path.display().to_string();
@@ -233,10 +238,18 @@ impl App {
                         }
                     }
                     Connection::MySql { url } => {
-                        text_row(ui, t.mysql_url, url);
+                        left_field = text_row(ui, t.mysql_url, url).lost_focus();
                     }
                     Connection::MsSql { connection_string } => {
-                        text_row(ui, t.connection_string, connection_string);
+                        left_field =
+                            text_row(ui, t.connection_string, connection_string).lost_focus();
+                        let mut trust = mssql_trusts_any_certificate(connection_string);
+                        ui.label("");
+                        if ui.checkbox(&mut trust, t.trust_any_certificate).changed() {
+                            *connection_string =
+                                set_mssql_trust_any_certificate(connection_string, trust);
+                        }
+                        ui.end_row();
                     }
                     Connection::Odbc { connection_string } => {
                         if let Some(mut file) = access_file(connection_string) {
@@ -255,8 +268,17 @@ impl App {
                             });
                             ui.end_row();
                         } else {
-                            text_row(ui, t.connection_string, connection_string);
+                            left_field =
+                                text_row(ui, t.connection_string, connection_string).lost_focus();
                         }
+                    }
+                }
+                // A password typed into the URL or string goes to the secret store when the
+                // field is left; until then the settings file refuses it.
+                if left_field {
+                    match move_typed_password(&mut s, &*self.secrets) {
+                        Ok(moved) => test_wh |= moved,
+                        Err(e) => self.save_error = Some(e.to_string()),
                     }
                 }
                 if pick {

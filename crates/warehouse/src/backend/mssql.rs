@@ -2,8 +2,11 @@
 //!
 //! The connection string is ADO.NET style (`server=tcp:host,1433;database=…;user=…;
 //! password=…;TrustServerCertificate=true`). `server=host\INSTANCE` names are resolved through
-//! the SQL Server Browser. tiberius 0.13 encrypts by default: a server with a self-signed
-//! certificate needs `TrustServerCertificate=true` (or `Encrypt=false`) in the string.
+//! the SQL Server Browser. tiberius 0.13 encrypts and verifies the server's certificate by
+//! default. A server with a self-signed certificate: `TrustServerCertificateCA=<file>` (verified
+//! against that certificate), or `TrustServerCertificate=true`, which trusts any certificate —
+//! an explicit choice the window labels as unsafe. New rows' ids are read with
+//! `SCOPE_IDENTITY()` in the insert's batch ([`crate::dialect::Dialect::insert_returning_id`]).
 //! `Command Timeout=<seconds>` (0 = none; default here 300) and `Connect Timeout=<seconds>`
 //! (default 15) are read from the string too.
 //!

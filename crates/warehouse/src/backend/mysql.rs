@@ -6,7 +6,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{NaiveDate, NaiveDateTime};
 use rust_decimal::prelude::ToPrimitive;
-use sqlx::mysql::{MySqlConnectOptions, MySqlDatabaseError, MySqlPoolOptions};
+use sqlx::mysql::{MySqlConnectOptions, MySqlDatabaseError, MySqlPoolOptions, MySqlSslMode};
 use sqlx::pool::PoolConnection;
 use sqlx::{
     AssertSqlSafe, Database, Executor, MySql, MySqlPool, Row as _, SqlSafeStr, TypeInfo, ValueRef,
@@ -25,7 +25,7 @@ pub(crate) struct MySqlBackend {
 
 impl MySqlBackend {
     pub(crate) async fn open(url: &str) -> Result<Self, DbError> {
-        let options = MySqlConnectOptions::from_str(url).map_err(to_db_error)?;
+        let options = connect_options(url)?;
         let pool = MySqlPoolOptions::new()
             .max_connections(4)
             .acquire_timeout(Duration::from_secs(30))
@@ -44,6 +44,25 @@ impl MySqlBackend {
         Ok(MySqlBackend { pool })
     }
 }
+
+/// The options of a `mysql://` URL. A URL that asks for TLS (`ssl-mode=required` or
+/// `verify_ca`) gets `VERIFY_IDENTITY`: the certificate must be valid for the host named in the
+/// URL. Without `ssl-mode` (sqlx's `PREFERRED`) the connection is encrypted when the server
+/// offers it, without a check of who the server is — the usual local Склад Pro install, whose
+/// MySQL makes itself a certificate no one signed. See [`TLS_ASKED_MEANS_VERIFIED`].
+pub(crate) fn connect_options(url: &str) -> Result<MySqlConnectOptions, DbError> {
+    let options = MySqlConnectOptions::from_str(url).map_err(to_db_error)?;
+    Ok(match options.get_ssl_mode() {
+        MySqlSslMode::Required | MySqlSslMode::VerifyCa if TLS_ASKED_MEANS_VERIFIED => {
+            options.ssl_mode(MySqlSslMode::VerifyIdentity)
+        }
+        _ => options,
+    })
+}
+
+/// Whether asking for TLS in the URL also means checking the server's certificate and name
+/// (MySQL's own `REQUIRED` encrypts without checking). Unconfirmed choice: see the README.
+pub(crate) const TLS_ASKED_MEANS_VERIFIED: bool = true;
 
 #[async_trait]
 impl Backend for MySqlBackend {
@@ -194,4 +213,35 @@ pub(crate) fn to_db_error(e: sqlx::Error) -> DbError {
         _ => DbErrorKind::Other,
     };
     DbError::new(kind, e.to_string())
+}
+
+#[cfg(test)]
+mod tls_tests {
+    use super::*;
+
+    #[test]
+    fn asking_for_tls_verifies_the_host() {
+        let mode = |url: &str| connect_options(url).unwrap().get_ssl_mode();
+        for asked in ["required", "REQUIRED", "verify_ca"] {
+            assert!(
+                matches!(
+                    mode(&format!("mysql://u@db.example/wh?ssl-mode={asked}")),
+                    MySqlSslMode::VerifyIdentity
+                ),
+                "{asked}"
+            );
+        }
+        assert!(matches!(
+            mode("mysql://u@db.example/wh?ssl-mode=verify_identity"),
+            MySqlSslMode::VerifyIdentity
+        ));
+        assert!(matches!(
+            mode("mysql://u@db.example/wh?ssl-mode=disabled"),
+            MySqlSslMode::Disabled
+        ));
+        assert!(matches!(
+            mode("mysql://u@db.example/wh"),
+            MySqlSslMode::Preferred
+        ));
+    }
 }

@@ -2,7 +2,6 @@
 //! as Склад Pro (Warehouse Open ships its schema for SQLite too).
 
 use std::path::Path;
-use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -23,8 +22,9 @@ pub(crate) struct SqliteBackend {
 
 impl SqliteBackend {
     pub(crate) async fn open(path: &Path, create: bool) -> Result<Self, DbError> {
-        let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
-            .map_err(to_db_error)?
+        // A file name, not a URL: `?`, `%` and `#` in a folder name are just letters.
+        let options = SqliteConnectOptions::new()
+            .filename(path)
             .create_if_missing(create)
             .journal_mode(SqliteJournalMode::Wal)
             .busy_timeout(Duration::from_secs(30));
