@@ -1,4 +1,4 @@
-//! Developer tasks: `cargo xtask seed-db …`, `cargo xtask bench …`.
+//! Developer tasks: `cargo xtask seed-db …`, `cargo xtask bench …`, `cargo xtask fuzz …`.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -46,6 +46,19 @@ enum Command {
             default_value = "mysql://root@127.0.0.1:3306/skladsync_seed"
         )]
         url: String,
+    },
+    /// Random order JSON through decoding and planning for N minutes (the test
+    /// `order_fuzz` of the engine, which CI runs as a short smoke): no panic, each order
+    /// planned to the cent or refused with a reason.
+    Fuzz {
+        #[arg(long, default_value_t = 10)]
+        minutes: u64,
+        /// Repeat a run: the seed it printed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Build the test optimised (more cases per minute, a longer build).
+        #[arg(long)]
+        release: bool,
     },
     /// Measure speed (figures go in the README).
     Bench {
@@ -642,6 +655,25 @@ async fn main() -> Result<()> {
                 Connection::Sqlite { path } => println!("database: {}", path.display()),
                 Connection::MySql { url } => println!("database: {url}"),
                 _ => {}
+            }
+        }
+        Command::Fuzz {
+            minutes,
+            seed,
+            release,
+        } => {
+            let mut cmd = std::process::Command::new(env!("CARGO"));
+            cmd.args(["test", "-p", "skladsync-engine", "--test", "order_fuzz"]);
+            if release {
+                cmd.arg("--release");
+            }
+            cmd.args(["--", "--nocapture"]);
+            cmd.env("SKLADSYNC_FUZZ_SECONDS", (minutes * 60).to_string());
+            if let Some(seed) = seed {
+                cmd.env("SKLADSYNC_FUZZ_SEED", seed.to_string());
+            }
+            if !cmd.status()?.success() {
+                bail!("the order fuzz found a problem (see above; repeat it with --seed)");
             }
         }
         Command::Bench {

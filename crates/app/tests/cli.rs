@@ -241,7 +241,7 @@ async fn the_orders_queue_is_listed_and_retried_from_the_command_line() {
     assert_eq!(code, 0);
     assert!(out.starts_with(&order) && out.contains("cod"), "{out}");
     assert!(
-        wh.find_documents_by_reference(&format!("CC#{order}"))
+        wh.find_documents_by_reference(&format!("CC:127.0.0.1:{}:{order}", sandbox.port()))
             .await
             .unwrap()
             .is_empty()
@@ -270,7 +270,7 @@ async fn the_orders_queue_is_listed_and_retried_from_the_command_line() {
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("създадени 1"), "{out}");
     assert_eq!(
-        wh.find_documents_by_reference(&format!("CC#{order}"))
+        wh.find_documents_by_reference(&format!("CC:127.0.0.1:{}:{order}", sandbox.port()))
             .await
             .unwrap()
             .len(),

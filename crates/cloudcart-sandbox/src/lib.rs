@@ -306,6 +306,17 @@ impl SandboxHandle {
         self.with(|st| shop::place_order(st, now, &order, true))
             .map_err(anyhow::Error::msg)
     }
+    /// Serve `attributes` over the rendered attributes of one resource (`kind` is its JSON:API
+    /// type, e.g. `orders` or `order-products`), as a broken or absurd record would look;
+    /// `null` values are served as `null`. The shop's own record is not changed.
+    pub fn override_attributes(&self, kind: &str, id: u64, attributes: serde_json::Value) {
+        let map = attributes.as_object().cloned().unwrap_or_default();
+        self.with(|st| {
+            st.store
+                .attribute_overrides
+                .insert(format!("{kind}/{id}"), map);
+        })
+    }
     /// The merchant sets any known status (no API gates; `order.updated` fires).
     pub fn set_order_status(&self, id: u64, status: &str) -> anyhow::Result<()> {
         let now = self.shared.clock.now();

@@ -441,6 +441,11 @@ pub struct StoreData {
     pub webhooks: BTreeMap<u64, Webhook>,
     /// Next id per counter name; filled in from the data when missing.
     pub counters: BTreeMap<String, u64>,
+    /// Attributes served over the rendered ones, by `type/id` (`orders/1001`,
+    /// `order-products/7001`): a test makes one resource odd on purpose (a field of a strange
+    /// type, an absurd number) without changing the shop's own records.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub attribute_overrides: BTreeMap<String, serde_json::Map<String, serde_json::Value>>,
 }
 
 /// First id handed out per counter. Different ranges per kind make a client

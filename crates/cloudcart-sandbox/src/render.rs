@@ -618,8 +618,30 @@ pub fn page_of_rows(
     }
 }
 
-/// Every row of `kind` as (id, attributes), in natural id order.
+/// Every row of `kind` as (id, attributes), in natural id order, with the test overrides
+/// ([`StoreData::attribute_overrides`]) applied.
 pub fn all_rows(st: &StoreData, kind: Kind) -> Vec<(String, Map<String, Value>)> {
+    let mut rows = rendered_rows(st, kind);
+    if !st.attribute_overrides.is_empty() {
+        for (id, attrs) in &mut rows {
+            apply_overrides(st, kind, id, attrs);
+        }
+    }
+    rows
+}
+
+fn apply_overrides(st: &StoreData, kind: Kind, id: &str, attrs: &mut Map<String, Value>) {
+    if let Some(o) = st
+        .attribute_overrides
+        .get(&format!("{}/{id}", kind.type_name()))
+    {
+        for (k, v) in o {
+            attrs.insert(k.clone(), v.clone());
+        }
+    }
+}
+
+fn rendered_rows(st: &StoreData, kind: Kind) -> Vec<(String, Map<String, Value>)> {
     let s = |id: u64| id.to_string();
     match kind {
         Kind::Products => st
@@ -687,8 +709,14 @@ pub fn all_rows(st: &StoreData, kind: Kind) -> Vec<(String, Map<String, Value>)>
     }
 }
 
-/// One row by id.
+/// One row by id, with the test overrides applied.
 pub fn one_row(st: &StoreData, kind: Kind, id: &str) -> Option<Map<String, Value>> {
+    let mut attrs = rendered_row(st, kind, id)?;
+    apply_overrides(st, kind, id, &mut attrs);
+    Some(attrs)
+}
+
+fn rendered_row(st: &StoreData, kind: Kind, id: &str) -> Option<Map<String, Value>> {
     if kind == Kind::PaymentProviders {
         return st
             .payment_providers

@@ -192,7 +192,7 @@ impl Client {
                     .query("page[number]", page.to_string())
                     .query("page[size]", size.to_string());
                 let doc = client.send_doc(&r).await?;
-                let count = doc.data.len();
+                let count = doc.data.len() + doc.rejected.len();
                 let items: Vec<T> = decode(&doc, client.inner.units)?
                     .into_iter()
                     .filter(|t| seen.insert(t.id().clone()))

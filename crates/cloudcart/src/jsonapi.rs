@@ -84,6 +84,11 @@ pub(crate) struct Document {
     pub data: Vec<Resource>,
     pub included: Vec<Resource>,
     pub last_page: Option<u64>,
+    /// Items of a `data` array that are not readable resources (not an object, no id), with
+    /// why: a listing that decodes item by item reports them; the others fail on them.
+    pub rejected: Vec<(Value, String)>,
+    /// The request, for errors.
+    pub context: String,
 }
 
 impl Document {
@@ -92,13 +97,19 @@ impl Document {
         let o = v
             .as_object()
             .ok_or_else(|| bad("the response is not a JSON object".into()))?;
+        let mut rejected = Vec::new();
         let data = match o.get("data") {
             None | Some(Value::Null) => Vec::new(),
             Some(Value::Array(items)) => items
                 .iter()
-                .map(Resource::from_value)
-                .collect::<Result<_, _>>()
-                .map_err(bad)?,
+                .filter_map(|item| match Resource::from_value(item) {
+                    Ok(r) => Some(r),
+                    Err(reason) => {
+                        rejected.push((item.clone(), reason));
+                        None
+                    }
+                })
+                .collect(),
             Some(one @ Value::Object(_)) => vec![Resource::from_value(one).map_err(bad)?],
             Some(other) => return Err(bad(format!("`data` is {other}"))),
         };
@@ -118,7 +129,17 @@ impl Document {
             data,
             included,
             last_page,
+            rejected,
+            context: context.to_owned(),
         })
+    }
+
+    /// The first unreadable item of `data`, as the error of a listing read all or nothing.
+    pub(crate) fn check_all_readable(&self) -> Result<(), Error> {
+        match self.rejected.first() {
+            Some((_, reason)) => Err(Error::decode(&self.context, reason.clone())),
+            None => Ok(()),
+        }
     }
 
     /// Included resources of the given types.
@@ -312,6 +333,11 @@ mod tests {
         let none = json!({"data": null});
         assert!(Document::parse(&none, "t").unwrap().data.is_empty());
         assert!(Document::parse(&json!([1]), "t").is_err());
+        let bad = json!({"data": [{"type": "x", "id": "1"}, 7, {"type": "x"}]});
+        let d = Document::parse(&bad, "t").unwrap();
+        assert_eq!(d.data.len(), 1);
+        assert_eq!(d.rejected.len(), 2);
+        assert!(d.check_all_readable().is_err());
     }
 
     #[test]

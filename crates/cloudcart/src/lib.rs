@@ -17,6 +17,7 @@ mod convert;
 mod decode;
 mod error;
 mod jsonapi;
+mod listing;
 mod model;
 mod money;
 mod ratelimit;
@@ -30,6 +31,7 @@ pub use client::{Client, ClientConfig, PAGE_SIZE, Paged};
 pub use clock::{Clock, SystemClock};
 pub use decode::NAIVE_TIMESTAMP_ZONE;
 pub use error::{ApiErrorDetail, Error};
+pub use listing::{EXCERPT_CHARS, ListedOrder, UndecodableOrder, decode_orders_page};
 pub use model::{
     Address, Category, Customer, Id, Order, OrderDiscount, OrderLine, OrderPayment, OrderShipping,
     OrderStatus, OrderTax, OrderTotal, PaymentProvider, Product, ShippingProvider, Variant,

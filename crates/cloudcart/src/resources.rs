@@ -130,6 +130,7 @@ impl Client {
         doc: &Document,
         f: impl Fn(&crate::jsonapi::Resource) -> Result<T, Error>,
     ) -> Result<Vec<T>, Error> {
+        doc.check_all_readable()?;
         doc.data.iter().map(f).collect()
     }
 

@@ -236,6 +236,14 @@ pub struct ImportSettings {
     /// that rate (the one in `special_goods` or one of these).
     #[serde(default)]
     pub discount_goods_other_rates: Vec<i64>,
+    /// An order with more lines than this is not imported (it waits in the queue with the
+    /// reason): a guard against a broken or absurd order.
+    #[serde(default = "default_max_lines")]
+    pub max_lines: u32,
+    /// The daily sweep reads the orders added in this many last days again, catching any the
+    /// listing by change time missed.
+    #[serde(default = "default_sweep_days")]
+    pub sweep_days: u32,
 }
 
 fn default_first_run_days() -> u32 {
@@ -244,6 +252,14 @@ fn default_first_run_days() -> u32 {
 
 /// The furthest back the first import may reach, in days (a year and a day).
 pub const MAX_FIRST_RUN_DAYS: u32 = 366;
+
+fn default_max_lines() -> u32 {
+    500
+}
+
+fn default_sweep_days() -> u32 {
+    3
+}
 
 impl Default for ImportSettings {
     fn default() -> Self {
@@ -263,6 +279,8 @@ impl Default for ImportSettings {
             first_run_days: default_first_run_days(),
             time_zone: TimeZoneName::default(),
             discount_goods_other_rates: Vec::new(),
+            max_lines: default_max_lines(),
+            sweep_days: default_sweep_days(),
         }
     }
 }

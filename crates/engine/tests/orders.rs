@@ -307,7 +307,10 @@ impl Fixture {
 
     async fn docs(&self, order_id: u64) -> Vec<Document> {
         self.wh
-            .find_documents_by_reference(&format!("CC#{order_id}"))
+            .find_documents_by_reference(&orders::shop_reference(
+                &self.host(),
+                &order_id.to_string(),
+            ))
             .await
             .unwrap()
     }
@@ -1113,7 +1116,7 @@ async fn a_conversion_interrupted_after_the_sale_was_written_is_finished_not_rep
                     discount_percent: l.discount_percent,
                 })
                 .collect(),
-            reference: format!("CC#{id}"),
+            reference: orders::shop_reference(&f.host(), &id.to_string()),
             payment_type_id: server.import.payment_types[0].payment_type,
             paid: vec![],
             usn: None,

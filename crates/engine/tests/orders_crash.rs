@@ -286,7 +286,10 @@ async fn killed_many_times(supto: bool, kill_times: usize) {
     let mut numbers = std::collections::HashSet::new();
     for id in &ids {
         let docs = wh
-            .find_documents_by_reference(&format!("CC#{id}"))
+            .find_documents_by_reference(&orders::shop_reference(
+                &orders::shop_host(&shop),
+                &id.to_string(),
+            ))
             .await
             .unwrap();
         assert_eq!(docs.len(), 1, "order {id}: {docs:?}");

@@ -78,6 +78,10 @@ pub enum Error {
         "no free document number was found for {0} after many attempts; another program may be reserving numbers"
     )]
     NumberingExhausted(String),
+    /// Another writer (another copy of the sync, on this machine or another) already wrote what
+    /// this claim stands for; nothing was written.
+    #[error("claim `{key}` is held: another writer already wrote this document")]
+    Claimed { key: String },
 }
 
 /// A good a Sale would take below zero in its object, where the database does not allow

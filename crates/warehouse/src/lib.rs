@@ -6,6 +6,7 @@
 mod backend;
 mod checks;
 pub mod config;
+mod claim;
 mod connection;
 mod dialect;
 mod error;
@@ -21,6 +22,7 @@ mod warehouse;
 mod write;
 
 pub use checks::{MAX_BARCODE_CHARS, MAX_TEXT_CHARS};
+pub use claim::{CLAIM_KEY_CHARS, CLAIM_MARK, CLAIM_TABLE, Claim};
 pub use connection::Connection;
 pub use dialect::Dialect;
 pub use error::{DbError, DbErrorKind, Error, Result, Shortage};

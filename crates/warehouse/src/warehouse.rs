@@ -590,6 +590,58 @@ impl Warehouse {
             .ok_or_else(|| Error::DocumentNotFound(format!("{} {number:010}", doc.kind.label())))
     }
 
+    /// [`Warehouse::create_document`] under a claim (see [`crate::Claim`]): the claim is the
+    /// first write of the document's transaction, then the claim of its УНП's sequence number.
+    /// [`Error::Claimed`] when another writer holds the claim: nothing was written.
+    pub async fn create_claimed_document(
+        &self,
+        doc: &NewDocument,
+        claim: &crate::Claim,
+    ) -> Result<Document> {
+        let (number, object_id) = transaction!(self, |tx| crate::claim::create_claimed_in(
+            tx,
+            &self.settings,
+            doc,
+            claim
+        ))?;
+        self.document(doc.kind, number, object_id)
+            .await?
+            .ok_or_else(|| Error::DocumentNotFound(format!("{} {number:010}", doc.kind.label())))
+    }
+
+    /// Whether a claim is held (its document was written by some writer).
+    pub async fn is_claimed(&self, claim: &crate::Claim) -> Result<bool> {
+        let mut session = self.backend.session().await?;
+        let mut tx = Tx {
+            s: &mut *session,
+            d: self.dialect(),
+        };
+        crate::claim::is_claimed_in(&mut tx, claim).await
+    }
+
+    /// One partner (not the service partner) by its ID, deleted or not.
+    pub async fn partner(&self, id: i64) -> Result<Option<Partner>> {
+        let rows = self
+            .read(&sql::partner_by("`ID`"), &[Value::Int(id)], |r| {
+                Some(Partner {
+                    id: r.int(0)?,
+                    code: r.text(1).unwrap_or_default(),
+                    data: PartnerData {
+                        company: r.text(2).unwrap_or_default(),
+                        mol: r.text(3).unwrap_or_default(),
+                        city: r.text(4).unwrap_or_default(),
+                        address: r.text(5).unwrap_or_default(),
+                        phone: r.text(6).unwrap_or_default(),
+                        email: r.text(7).unwrap_or_default(),
+                        vat_number: r.text(8).unwrap_or_default(),
+                        eik: r.text(9).unwrap_or_default(),
+                    },
+                })
+            })
+            .await?;
+        Ok(rows.into_iter().next())
+    }
+
     /// Replace all lines of an existing document (store and the due payment follow).
     pub async fn replace_document_lines(
         &self,

@@ -6,16 +6,16 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 use futures::TryStreamExt;
-use skladsync_cloudcart::{Client, Id, Order, OrderDetail};
+use skladsync_cloudcart::{Client, Id, ListedOrder, Order, OrderDetail, UndecodableOrder};
 use skladsync_warehouse::{
     Document, DocumentKind, NewDocument, PaidAmount, PartnerChoice, PriceGroup, UsnRecord, Value,
     Warehouse, usn,
 };
 
+use super::listing;
 use super::lock::RunLock;
-use super::plan::{
-    Catalog, Plan, is_cancelled, kind_for, plan_order, reference_of, transaction_number,
-};
+use super::plan::{Catalog, Plan, is_cancelled, kind_for, plan_order, transaction_number};
+use super::reference;
 use super::store::{Binding, OrderStore, QueueKind, Reason};
 use crate::error::EngineError;
 use crate::events::{ItemProblem, Level, Reporter, RunSummary};
@@ -26,6 +26,10 @@ use crate::validate::is_supto;
 /// How far back each listing reaches before the watermark, so that an order written while the
 /// last listing ran is not missed (orders seen twice are recognised by their binding).
 pub const LISTING_OVERLAP: Duration = Duration::minutes(15);
+
+/// How many times a new document is tried with the next УНП when another writer took the
+/// sequence number meanwhile.
+const USN_ATTEMPTS: u32 = 20;
 
 /// What happened to one order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -263,23 +267,7 @@ impl<'a> Importer<'a> {
         };
         match &outcome {
             Outcome::Queued { kind, reasons } => {
-                if !self.dry_run {
-                    self.store
-                        .enqueue(&self.server.id, &self.host, &id, *kind, reasons)
-                        .await?;
-                }
-                self.summary.skipped += 1;
-                let level = if *kind == QueueKind::Operator {
-                    Level::Warning
-                } else {
-                    Level::Error
-                };
-                let text = reasons
-                    .iter()
-                    .map(|r| r.to_string())
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                self.problem(level, &id, format!("{}: {text}", kind.label()));
+                self.record_queued(&id, *kind, reasons).await?;
             }
             other => {
                 if !self.dry_run {
@@ -307,6 +295,47 @@ impl<'a> Importer<'a> {
         Ok(outcome)
     }
 
+    /// Put an order in the queue (not in a dry run) and report it.
+    pub(crate) async fn record_queued(
+        &mut self,
+        id: &str,
+        kind: QueueKind,
+        reasons: &[Reason],
+    ) -> Result<(), EngineError> {
+        if !self.dry_run {
+            self.store
+                .enqueue(&self.server.id, &self.host, id, kind, reasons)
+                .await?;
+        }
+        self.summary.skipped += 1;
+        let level = if kind == QueueKind::Operator {
+            Level::Warning
+        } else {
+            Level::Error
+        };
+        let text = reasons
+            .iter()
+            .map(|r| r.to_string())
+            .collect::<Vec<_>>()
+            .join("; ");
+        self.problem(level, id, format!("{}: {text}", kind.label()));
+        Ok(())
+    }
+
+    /// An order of the listing that could not be decoded: into the queue with its id and an
+    /// excerpt of its data; the other orders go on.
+    pub(crate) async fn undecodable(&mut self, u: &UndecodableOrder) -> Result<(), EngineError> {
+        let id = u.key().to_string();
+        let reasons = [Reason::new(
+            format!(
+                "данните на поръчката от магазина не могат да бъдат прочетени ({}); начало на данните: {}",
+                u.reason, u.excerpt
+            ),
+            "поправете поръчката в магазина (след промяната тя се внася сама) или я въведете ръчно в Склад Pro и я махнете от опашката",
+        )];
+        self.record_queued(&id, QueueKind::Rejected, &reasons).await
+    }
+
     fn warn_plan(&mut self, plan: &Plan) {
         for w in &plan.warnings {
             self.problem(Level::Warning, &plan.order_id, w.clone());
@@ -315,13 +344,16 @@ impl<'a> Importer<'a> {
 
     async fn process(&mut self, order: &Order) -> Result<Outcome, Fail> {
         let id = order.id.to_string();
-        let reference = reference_of(&id);
-        let binding = self.store.binding(&self.host, &id).await?;
-        let docs = self
-            .wh
-            .find_documents_by_reference(&reference)
-            .await
-            .map_err(Fail::warehouse)?;
+        let binding = self.binding_of(&id).await?;
+        let found = reference::find(
+            self.wh,
+            &self.host,
+            &id,
+            binding.as_ref().map(|b| (b.kind, b.number, b.object_id)),
+        )
+        .await
+        .map_err(Fail::warehouse)?;
+        let docs = found.docs;
 
         if docs.is_empty() {
             if let Some(b) = &binding {
@@ -337,9 +369,93 @@ impl<'a> Importer<'a> {
                     )],
                 });
             }
+            if let Some(outcome) = self.ambiguous_legacy(order, &found.unbound_legacy).await? {
+                return Ok(outcome);
+            }
             return self.import_new(order).await;
         }
         self.existing(order, binding, docs).await
+    }
+
+    /// This server's binding of an order (a binding another server made is not this
+    /// database's).
+    async fn binding_of(&self, id: &str) -> Result<Option<Binding>, Fail> {
+        let Some(b) = self.store.binding(&self.host, id).await? else {
+            return Ok(None);
+        };
+        let server = self.store.binding_server(&self.host, id).await?;
+        Ok((server.as_deref() == Some(self.server.id.as_str())).then_some(b))
+    }
+
+    /// An old-form document (`CC#<id>`) that nothing ties to this shop, with this order's
+    /// partner and total: it may be this order written by an earlier version (then importing
+    /// would double it) or another shop's order of the same number. A person decides.
+    async fn ambiguous_legacy(
+        &self,
+        order: &Order,
+        legacy: &[Document],
+    ) -> Result<Option<Outcome>, Fail> {
+        if legacy.is_empty() {
+            return Ok(None);
+        }
+        // An order that fails its checks is queued with its reasons by the import anyway.
+        let Ok(plan) = plan_order(order, &self.catalog, &self.server.import) else {
+            return Ok(None);
+        };
+        for d in legacy {
+            if reference::confirm(self.wh, d, &plan)
+                .await
+                .map_err(Fail::warehouse)?
+                .is_none()
+            {
+                let id = order.id.to_string();
+                return Ok(Some(Outcome::Queued {
+                    kind: QueueKind::Operator,
+                    reasons: vec![Reason::new(
+                        format!(
+                            "в Склад Pro има {} № {:010} с бележка „{}“ (от по-стара версия, без името на магазина) със същия клиент и сума; не е ясно дали е тази поръчка или поръчка със същия номер от друг магазин",
+                            d.kind.label(),
+                            d.number,
+                            reference::legacy_reference(&id)
+                        ),
+                        format!(
+                            "ако документът е за тази поръчка, сменете бележката му на „{}“ и изберете „Опитай пак“; ако е за друг магазин — сменете я на „CC:<адрес на другия магазин>:{id}“ и изберете „Опитай пак“",
+                            reference::shop_reference(&self.host, &id)
+                        ),
+                    )],
+                }));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Another importer (another copy of the program, here or on another machine) holds the
+    /// order's claim: its document is taken, never a second one written.
+    async fn claimed_elsewhere(&mut self, order: &Order) -> Result<Outcome, Fail> {
+        let id = order.id.to_string();
+        let found = reference::find(self.wh, &self.host, &id, None)
+            .await
+            .map_err(Fail::warehouse)?;
+        if found.docs.is_empty() {
+            return Ok(Outcome::Queued {
+                kind: QueueKind::Operator,
+                reasons: vec![Reason::new(
+                    format!(
+                        "поръчката вече е внесена (в Склад Pro е записано „{}“), но документът ѝ с бележка „{}“ не е намерен (анулиран ли е?)",
+                        reference::order_claim(&self.host, &id),
+                        reference::shop_reference(&self.host, &id)
+                    ),
+                    "проверете в Склад Pro; ако поръчката трябва да бъде отново там, въведете я ръчно и я махнете от опашката",
+                )],
+            });
+        }
+        self.reporter.log(
+            Level::Info,
+            format!(
+                "Поръчка {id}: друго копие на програмата я внесе току-що; документът му се взема"
+            ),
+        );
+        self.existing(order, None, found.docs).await
     }
 
     /// The УНП document of a УНП text, if Склад Pro has one.
@@ -438,13 +554,22 @@ impl<'a> Importer<'a> {
             };
             let partner = self.partner_choice(&plan).await?;
             let new = self.new_document(&plan, partner, usn_record.clone());
-            match self.wh.create_document(&new).await {
+            let claim = reference::order_claim(&self.host, &id);
+            match self.wh.create_claimed_document(&new, &claim).await {
                 Ok(doc) => break (doc, usn_record),
                 Err(skladsync_warehouse::Error::InvalidInput { item, .. })
-                    if item.starts_with("УНП") && shop_usn.is_none() && attempts < 5 =>
+                    if item.starts_with("УНП") && shop_usn.is_none() && attempts < USN_ATTEMPTS =>
                 {
-                    // Склад Pro took this number meanwhile: ours was never used; take the next.
+                    // Склад Pro or another importer took this number meanwhile: ours was never
+                    // used; take the next.
                     self.store.forget_usn(&self.host, &id).await?;
+                }
+                Err(skladsync_warehouse::Error::Claimed { .. }) => {
+                    // Nothing of ours was written; the УНП we registered was not used.
+                    if shop_usn.is_none() {
+                        self.store.forget_usn(&self.host, &id).await?;
+                    }
+                    return self.claimed_elsewhere(order).await;
                 }
                 Err(e) => return Err(Fail::warehouse(e)),
             }
@@ -535,7 +660,7 @@ impl<'a> Importer<'a> {
             partner,
             date: plan.date,
             lines: plan.lines.clone(),
-            reference: plan.reference.clone(),
+            reference: reference::shop_reference(&self.host, &plan.order_id),
             payment_type_id: plan.payment_type_id,
             paid,
             usn: usn_record,
@@ -731,6 +856,14 @@ impl<'a> Importer<'a> {
             .cloned()
             .collect();
         let mut reconciled = false;
+        let doc = sale.clone().unwrap_or_else(|| orders[0].clone());
+        let plan = plan_order(order, &self.catalog, &self.server.import);
+        let bound = binding.as_ref().is_some_and(|b| {
+            b.kind == doc.kind && b.number == doc.number && b.object_id == doc.object_id
+        });
+        if !bound && let Some(outcome) = self.unconfirmed(&doc, &plan).await? {
+            return Ok(outcome);
+        }
         // A conversion interrupted after the Sale was written: finish it.
         if let Some(s) = &sale
             && !orders.is_empty()
@@ -752,19 +885,18 @@ impl<'a> Importer<'a> {
                 ),
             );
         }
-        let doc = sale.clone().unwrap_or_else(|| orders[0].clone());
         let mut b = match binding {
-            Some(b)
-                if b.kind == doc.kind && b.number == doc.number && b.object_id == doc.object_id =>
-            {
-                b
-            }
+            Some(b) if bound => b,
             old => {
                 reconciled = true;
-                let usn_text = match self.store.usn_of_order(&self.host, &id).await? {
-                    Some(u) => Some(u),
-                    None => self.usn_of_document(doc.kind, doc.number).await?,
-                };
+                // The document's own УНП is the truth; one our register holds for the order
+                // but the document does not carry was never used (another importer wrote it).
+                let registered = self.store.usn_of_order(&self.host, &id).await?;
+                let on_document = self.usn_of_document(doc.kind, doc.number).await?;
+                if on_document.is_some() && registered.is_some() && registered != on_document {
+                    self.store.forget_usn(&self.host, &id).await?;
+                }
+                let usn_text = on_document.or(registered);
                 let usn_in_shop = usn_text.is_some() && order.usn == usn_text;
                 Binding {
                     shop: self.host.clone(),
@@ -795,7 +927,6 @@ impl<'a> Importer<'a> {
         self.push_usn(&order.id, &mut b).await?;
 
         let status_changed = b.shop_status != order.status;
-        let plan = plan_order(order, &self.catalog, &self.server.import);
         if b.plan_hash.is_empty()
             && let Ok(p) = &plan
             && !self.dry_run
@@ -894,6 +1025,45 @@ impl<'a> Importer<'a> {
         }
     }
 
+    /// A document found by the order's reference that this server's journal does not bind
+    /// (a lost journal, another importer): taken only when its partner and total are the
+    /// order's; otherwise the order waits for a person.
+    async fn unconfirmed(
+        &self,
+        doc: &Document,
+        plan: &Result<Plan, Vec<Reason>>,
+    ) -> Result<Option<Outcome>, Fail> {
+        let why = match plan {
+            Ok(p) => match reference::confirm(self.wh, doc, p)
+                .await
+                .map_err(Fail::warehouse)?
+            {
+                None => return Ok(None),
+                Some(why) => why,
+            },
+            Err(reasons) => format!(
+                "поръчката не минава проверките ({}), затова не може да се сравни с документа",
+                reasons
+                    .iter()
+                    .map(|r| r.problem.clone())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        };
+        Ok(Some(Outcome::Queued {
+            kind: QueueKind::Operator,
+            reasons: vec![Reason::new(
+                format!(
+                    "в Склад Pro има {} № {:010} с бележка „{}“, но не е сигурно, че е за тази поръчка: {why}",
+                    doc.kind.label(),
+                    doc.number,
+                    doc.reference
+                ),
+                "проверете документа в Склад Pro: ако е за тази поръчка, поправете разликата и изберете „Опитай пак“; ако не е — сменете бележката му и изберете „Опитай пак“",
+            )],
+        }))
+    }
+
     /// Remember the shop status seen, so that a notice about it is raised once.
     async fn remember_status(&self, mut b: Binding, order: &Order) -> Result<(), Fail> {
         if !self.dry_run {
@@ -946,11 +1116,22 @@ impl<'a> Importer<'a> {
         let mut new = self.new_document(&plan, PartnerChoice::Existing(order_doc.partner_id), None);
         // The Order's own lines do not hold stock against the Sale that replaces it.
         new.converts_order = (order_doc.object_id == new.object_id).then_some(order_doc.number);
-        let sale = self
-            .wh
-            .create_document(&new)
-            .await
-            .map_err(Fail::warehouse)?;
+        let claim = reference::sale_claim(&self.host, &plan.order_id);
+        let sale = match self.wh.create_claimed_document(&new, &claim).await {
+            Ok(sale) => sale,
+            Err(skladsync_warehouse::Error::Claimed { .. }) => {
+                // Another importer wrote the Sale (and annuls the Order); the next run binds it.
+                self.reporter.log(
+                    Level::Info,
+                    format!(
+                        "Поръчка {}: друго копие на програмата я превърна в продажба",
+                        plan.order_id
+                    ),
+                );
+                return Ok(Outcome::Unchanged);
+            }
+            Err(e) => return Err(Fail::warehouse(e)),
+        };
         b.kind = DocumentKind::Sale;
         b.number = sale.number;
         b.object_id = sale.object_id;
@@ -1056,31 +1237,29 @@ pub async fn run_import(
         .or(watermark.map(|w| w - LISTING_OVERLAP))
         .unwrap_or_else(|| Utc::now() - Duration::days(i64::from(server.import.first_run_days)));
     reporter.phase("Четене на поръчките от магазина");
-    let listed: Vec<Order> = shop
-        .orders_updated_since(from, OrderDetail::Full)
+    // Taken before the listing: an order changed while it runs is listed again next time.
+    let now = Utc::now();
+    let listed: Vec<ListedOrder> = shop
+        .orders_updated_since_each(from, OrderDetail::Full)
         .try_collect()
         .await?;
-    let mut seen = std::collections::HashSet::new();
-    let mut orders: Vec<Order> = listed
-        .into_iter()
-        .filter(|o| seen.insert(o.id.clone()))
-        .collect();
-    orders.sort_by(|a, b| a.updated_at.cmp(&b.updated_at).then(a.id.cmp(&b.id)));
-    let newest = orders.iter().filter_map(|o| o.updated_at).max();
+    let next = listing::next_watermark(&listed, watermark, now);
+    let items = listing::in_order(listed);
     reporter.phase("Внасяне на поръчките");
-    let total = orders.len() as u64;
-    for (i, order) in orders.iter().enumerate() {
-        if reporter.is_stopped() {
-            return Err(EngineError::Stopped);
-        }
-        imp.handle(order).await?;
-        reporter.progress(i as u64 + 1, total);
-    }
-    if !dry_run
-        && let Some(n) = newest
-        && watermark.is_none_or(|w| n > w)
-    {
+    listing::handle_all(&mut imp, &items, reporter, false).await?;
+    if !dry_run && let Some(n) = next {
         imp.store().set_watermark(&server.id, imp.host(), n).await?;
+    }
+    if since.is_none() && listing::sweep_due(&imp, server, watermark.is_none()).await? {
+        listing::sweep_in(
+            &mut imp,
+            shop,
+            server,
+            reporter,
+            server.import.sweep_days,
+            dry_run,
+        )
+        .await?;
     }
     let s = &imp.summary;
     reporter.log(

@@ -1,44 +1,61 @@
 //! Импорт от CloudCart: shop orders and their customers into Склад Pro, each exactly once.
 //!
 //! * Which orders: those changed since the watermark kept in the journal (`-updated_at`, with
-//!   [`LISTING_OVERLAP`]); the first run reaches back `ImportSettings::first_run_days`.
-//! * Each order is checked whole ([`plan_order`]) before anything is written; an order that
+//!   [`LISTING_OVERLAP`]); the first run reaches back `ImportSettings::first_run_days`. The
+//!   watermark never passes the time of the listing, and once a day ([`SWEEP_EVERY`], or on
+//!   demand: [`sweep_orders`]) the orders added in the last `ImportSettings::sweep_days` are
+//!   read again by date to catch any the watermark missed.
+//! * Each order is decoded on its own: one that cannot be read goes to the queue with its id
+//!   and an excerpt of its data, and the rest go on.
+//! * Each order is checked whole ([`plan_order`], absurd numbers first: [`MAX_QUANTITY`],
+//!   [`MAX_AMOUNT`], `ImportSettings::max_lines`) before anything is written; an order that
 //!   fails goes to the exception queue with every reason and its fix ([`exception_queue`],
 //!   [`retry_queued`], [`retry_all_queued`], [`dismiss_queued`]).
-//! * Each accepted order is one `Warehouse::create_document` transaction: partner upserted from
-//!   the billing data, lines by the compare key, delivery/discount/fee as special goods, the
-//!   reference [`REFERENCE_PREFIX`]`<order id>` in every line's Note, paid rows keyed
-//!   `CC:<shop>:<order id>`, the УНП in SUPTO mode.
-//! * Exactly once: before writing, the journal binding **and** the warehouse (the Note
-//!   reference, and a УНП the shop order already carries) are checked; the binding is committed
-//!   right after the warehouse commit, and restored from the warehouse when it was lost. One
-//!   importer per server runs at a time ([`RunLock`], an OS file lock next to the journal that
-//!   dies with its process); a second copy waits, then finds the orders imported.
-//! * Order → Sale at a sale status: the Sale is written first, the binding moves to it, then the
-//!   Order is annulled; a crash in between leaves both, and the next run annuls the Order. A
-//!   document that carries a УНП is never annulled or edited: such changes go to the queue.
+//! * Each accepted order is one `Warehouse::create_claimed_document` transaction: the order's
+//!   claim first ([`order_claim`]), then the partner upserted from the billing data, lines by
+//!   the compare key, delivery/discount/fee as special goods, the reference
+//!   [`shop_reference`] (`CC:<shop host>:<order id>`) in every line's Note, paid rows keyed
+//!   the same, the УНП in SUPTO mode (its sequence number claimed too).
+//! * Exactly once: the warehouse itself holds a claim of every order it has a document of,
+//!   written in the same transaction as the document; a second importer anywhere (another
+//!   machine, another data folder) fails on the claim's unique key and takes the document that
+//!   is there instead of writing one. The journal binding is committed right after the
+//!   warehouse commit, and restored from the warehouse when it was lost; a document found by
+//!   reference but not bound is taken only when its partner and total are the order's.
+//!   Documents of earlier versions (`CC#<id>`, [`legacy_reference`]) count only when this
+//!   server's journal bound them. One importer per journal runs at a time ([`RunLock`]).
+//! * Order → Sale at a sale status: the Sale is written first (under [`sale_claim`]), the
+//!   binding moves to it, then the Order is annulled; a crash in between leaves both, and the
+//!   next run annuls the Order. A document that carries a УНП is never annulled or edited:
+//!   such changes go to the queue.
 
 mod discount;
+mod bounds;
 mod ids;
 mod import;
+mod listing;
 mod lock;
 mod plan;
 pub mod rounding;
+mod reference;
 mod store;
 
 use skladsync_cloudcart::{Client, Id};
 use skladsync_warehouse::Warehouse;
 
+pub use bounds::{MAX_AMOUNT, MAX_DECIMALS, MAX_ID_CHARS, MAX_QUANTITY};
 pub use ids::{
     IdKind, canonical_bg_vat, egn_birth_date, is_bg_vat, is_egn, is_eik9, is_eik13, is_lnch,
     registration_kind,
 };
 pub use import::{LISTING_OVERLAP, Outcome, run_import, shop_host};
+pub use listing::{SWEEP_EVERY, next_watermark, sweep_orders};
 pub use lock::{LOCK_WAIT, RunLock};
 pub use plan::{
     CANCELLED_STATUSES, Catalog, Plan, PlannedLine, REFERENCE_PREFIX, is_cancelled, kind_for,
     partner_of, plan_order, reference_of, transaction_number,
 };
+pub use reference::{legacy_reference, order_claim, sale_claim, shop_reference};
 pub use store::{Binding, OrderStore, QueueKind, QueuedOrder, Reason};
 
 use crate::error::EngineError;
@@ -128,6 +145,19 @@ async fn retry_in(imp: &mut Importer<'_>, order_id: &str) -> Result<(), EngineEr
     match imp.shop_order(&Id::from(order_id)).await {
         Ok(order) => {
             imp.handle(&order).await?;
+        }
+        Err(skladsync_cloudcart::Error::Decode { context, reason }) => {
+            imp.record_queued(
+                order_id,
+                QueueKind::Rejected,
+                &[Reason::new(
+                    format!(
+                        "данните на поръчката от магазина не могат да бъдат прочетени ({context}: {reason})"
+                    ),
+                    "поправете поръчката в магазина (след промяната тя се внася сама) или я въведете ръчно в Склад Pro и я махнете от опашката",
+                )],
+            )
+            .await?;
         }
         Err(e) if e.is_not_found() => {
             imp.note(

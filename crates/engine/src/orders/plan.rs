@@ -310,6 +310,8 @@ pub fn plan_order(
     catalog: &Catalog,
     import: &ImportSettings,
 ) -> Result<Plan, Vec<Reason>> {
+    // Absurd numbers are refused before any arithmetic is done with them.
+    super::bounds::check(order, import)?;
     let mut reasons: Vec<Reason> = Vec::new();
     let mut warnings: Vec<String> = Vec::new();
     let id = order.id.to_string();

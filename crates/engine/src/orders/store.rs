@@ -21,6 +21,8 @@ const SCHEMA: &[&str] = &[
      UNIQUE (shop, order_id))",
     "CREATE TABLE IF NOT EXISTS order_watermark (server TEXT NOT NULL, shop TEXT NOT NULL, watermark TEXT NOT NULL, \
      PRIMARY KEY (server, shop))",
+    "CREATE TABLE IF NOT EXISTS order_sweep (server TEXT NOT NULL, shop TEXT NOT NULL, swept_at TEXT NOT NULL, \
+     PRIMARY KEY (server, shop))",
 ];
 
 /// Which shop order a Склад Pro document was written for.
@@ -425,5 +427,65 @@ impl OrderStore {
         .await
         .map_err(|e| self.err(e))?;
         Ok(())
+    }
+    // ------------------------------------------------------------------ sweep
+
+    /// When the orders of the last days were last read again by date.
+    pub async fn last_sweep(
+        &self,
+        server: &str,
+        shop: &str,
+    ) -> Result<Option<DateTime<Utc>>, JournalError> {
+        let row = sqlx::query("SELECT swept_at FROM order_sweep WHERE server = ? AND shop = ?")
+            .bind(server.to_owned())
+            .bind(shop.to_owned())
+            .fetch_optional(self.journal.pool())
+            .await
+            .map_err(|e| self.err(e))?;
+        Ok(row.map(|r| ts(&r.get::<String, _>(0))))
+    }
+
+    pub async fn set_last_sweep(
+        &self,
+        server: &str,
+        shop: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), JournalError> {
+        sqlx::query(
+            "INSERT INTO order_sweep (server, shop, swept_at) VALUES (?, ?, ?) \
+             ON CONFLICT (server, shop) DO UPDATE SET swept_at = excluded.swept_at",
+        )
+        .bind(server.to_owned())
+        .bind(shop.to_owned())
+        .bind(at.to_rfc3339())
+        .execute(self.journal.pool())
+        .await
+        .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// The server a binding was made for (`None` without a binding).
+    pub async fn binding_server(
+        &self,
+        shop: &str,
+        order_id: &str,
+    ) -> Result<Option<String>, JournalError> {
+        let row = sqlx::query("SELECT server FROM order_bindings WHERE shop = ? AND order_id = ?")
+            .bind(shop.to_owned())
+            .bind(order_id.to_owned())
+            .fetch_optional(self.journal.pool())
+            .await
+            .map_err(|e| self.err(e))?;
+        Ok(row.map(|r| r.get(0)))
+    }
+    /// Whether an order is in the queue.
+    pub async fn is_queued(&self, shop: &str, order_id: &str) -> Result<bool, JournalError> {
+        let row = sqlx::query("SELECT 1 FROM order_queue WHERE shop = ? AND order_id = ?")
+            .bind(shop.to_owned())
+            .bind(order_id.to_owned())
+            .fetch_optional(self.journal.pool())
+            .await
+            .map_err(|e| self.err(e))?;
+        Ok(row.is_some())
     }
 }
