@@ -195,6 +195,19 @@ pub enum QueueAction {
         #[arg(long)]
         order: String,
     },
+    /// Read the orders added in the last days again and import any that were missed (the
+    /// import does this by itself once a day).
+    Sweep {
+        /// How many days back (default: the server's setting).
+        #[arg(long)]
+        days: Option<u32>,
+    },
+    /// Let an order whose document was annulled in Склад Pro be imported again (its binding
+    /// and its claim in the database are released; then `queue retry --order`).
+    Release {
+        #[arg(long)]
+        order: String,
+    },
 }
 
 fn find_server(file: &SettingsFile, wanted: &str) -> Result<skladsync_engine::Server> {
@@ -244,7 +257,17 @@ pub async fn queue(
                 bail!("order {order} is not in the queue")
             }
         }
-        QueueAction::Retry { order } => {
+        QueueAction::Release { order } => {
+            let wh = open_warehouse(&server, &secrets).await?;
+            let host = orders::shop_host(&shop_client(&server, &secrets)?);
+            if orders::release_order(&wh, &journal, &host, &order).await? {
+                println!("{order}: може да бъде внесена отново (queue retry --order {order})");
+                Ok(0)
+            } else {
+                bail!("order {order} still has its document in Склад Pro; annul it there first")
+            }
+        }
+        action @ (QueueAction::Retry { .. } | QueueAction::Sweep { .. }) => {
             let wh = open_warehouse(&server, &secrets).await?;
             let shop = shop_client(&server, &secrets)?;
             let (tx, mut rx) = mpsc::unbounded_channel();
@@ -254,11 +277,15 @@ pub async fn queue(
                     print_event(&e, false);
                 }
             });
-            let result = match order {
-                Some(id) => {
+            let result = match action {
+                QueueAction::Retry { order: Some(id) } => {
                     orders::retry_queued(&wh, &shop, &journal, &server, &id, &reporter, false).await
                 }
-                None => {
+                QueueAction::Sweep { days } => {
+                    orders::sweep_orders(&wh, &shop, &journal, &server, &reporter, false, days)
+                        .await
+                }
+                _ => {
                     orders::retry_all_queued(&wh, &shop, &journal, &server, &reporter, false).await
                 }
             };

@@ -16,7 +16,7 @@ use skladsync_engine::orders::{Catalog, plan_order};
 use skladsync_engine::settings::{CompareBy, ImportSettings, PaymentTypeMapping, SpecialGoods};
 use skladsync_warehouse::{DatabaseSettings, Good, PaymentType, money};
 
-const SMOKE_CASES: u64 = 400;
+const SMOKE_CASES: u64 = 2000;
 
 /// xorshift64*: small, fast, and repeatable from a seed.
 struct Rng(u64);

@@ -836,4 +836,41 @@ async fn the_sweep_by_date_catches_an_order_the_watermark_missed() {
     let s = shop.import(&b.wh, &journal).await;
     assert_eq!(s.created, 1, "{:?}", s.problems);
     assert_eq!(shop.docs(&b.wh, third).await.len(), 1);
+
+    // Annulled in Склад Pro: the order waits for the operator; released, it is imported again.
+    let doc = shop.docs(&b.wh, first).await[0].clone();
+    b.wh.annul_document(
+        doc.kind,
+        doc.number,
+        doc.object_id,
+        shop.server.import.active_user.unwrap(),
+    )
+    .await
+    .unwrap();
+    let retry = || {
+        orders::retry_queued(
+            &b.wh,
+            &shop.client(),
+            &journal,
+            &shop.server,
+            &first.to_string(),
+            &Reporter::silent(Task::OrderImport),
+            false,
+        )
+    };
+    assert_eq!(retry().await.unwrap().created, 0);
+    assert!(shop.docs(&b.wh, first).await.is_empty());
+    assert!(
+        orders::release_order(&b.wh, &journal, &shop.host(), &first.to_string())
+            .await
+            .unwrap()
+    );
+    assert_eq!(retry().await.unwrap().created, 1);
+    assert_eq!(shop.docs(&b.wh, first).await.len(), 1);
+    assert!(
+        !orders::release_order(&b.wh, &journal, &shop.host(), &first.to_string())
+            .await
+            .unwrap(),
+        "not while its document is there"
+    );
 }

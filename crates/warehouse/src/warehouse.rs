@@ -619,6 +619,14 @@ impl Warehouse {
         crate::claim::is_claimed_in(&mut tx, claim).await
     }
 
+    /// Give up a claim, so that its document may be written again (after the document was
+    /// annulled and the operator wants it back). `false` when it was not held.
+    pub async fn release_claim(&self, claim: &crate::Claim) -> Result<bool> {
+        let n = transaction!(self, |tx| tx
+            .exec(sql::DELETE_NEXT_ACCT, &[Value::text(claim.key())]))?;
+        Ok(n > 0)
+    }
+
     /// One partner (not the service partner) by its ID, deleted or not.
     pub async fn partner(&self, id: i64) -> Result<Option<Partner>> {
         let rows = self

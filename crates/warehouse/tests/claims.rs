@@ -148,12 +148,23 @@ async fn claims_hold(engine: Engine) {
             "@USN:DT000600:0000002".to_owned(),
         ]
     );
+    // A released claim lets its document be written again (the first one was annulled).
+    wh.annul_document(DocumentKind::Order, first.number, first.object_id, user)
+        .await
+        .unwrap();
+    assert!(other.release_claim(&claim).await.unwrap());
+    assert!(!other.release_claim(&claim).await.unwrap());
+    let again = other
+        .create_claimed_document(&order(object, user, good, "a@example.bg", None), &claim)
+        .await
+        .unwrap();
+    assert!(wh.is_claimed(&claim).await.unwrap());
     // Numbering goes on as before.
     let plain = wh
         .create_document(&order(object, user, good, "d@example.bg", None))
         .await
         .unwrap();
-    assert_eq!(plain.number, doc.number + 1);
+    assert_eq!(plain.number, again.number + 1);
 }
 
 /// Many writers on separate connections race for the same claims: each claim is won once.

@@ -41,7 +41,7 @@ pub fn check(order: &Order, import: &ImportSettings) -> Result<(), Vec<Reason>> 
                 "поръчката има {} реда, а най-много се внасят {max_lines}",
                 order.lines.len()
             ),
-            "въведете поръчката ръчно или увеличете „Най-много редове в поръчка“ в настройките за импорт",
+            "въведете поръчката ръчно в Склад Pro или увеличете границата (max_lines) в настройките за импорт",
         ));
         // The lines are not looked at one by one: there may be very many.
         return Err(reasons);

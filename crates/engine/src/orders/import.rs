@@ -231,6 +231,10 @@ impl<'a> Importer<'a> {
         &self.store
     }
 
+    pub(crate) fn is_dry_run(&self) -> bool {
+        self.dry_run
+    }
+
     pub(crate) fn host(&self) -> &str {
         &self.host
     }

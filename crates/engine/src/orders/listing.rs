@@ -132,7 +132,7 @@ pub(crate) async fn sweep_due(
     first_run: bool,
 ) -> Result<bool, EngineError> {
     let last = imp.store().last_sweep(&server.id, imp.host()).await?;
-    if first_run && last.is_none() {
+    if first_run && last.is_none() && !imp.is_dry_run() {
         imp.store()
             .set_last_sweep(&server.id, imp.host(), Utc::now())
             .await?;

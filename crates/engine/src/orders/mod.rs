@@ -97,6 +97,25 @@ pub async fn forget_binding(
         .await?)
 }
 
+/// Let an order be imported again after its document was annulled in Склад Pro: its binding
+/// is forgotten and its claims in the warehouse released. Refused (`false`) while a document
+/// with the order's reference is still there.
+pub async fn release_order(
+    wh: &Warehouse,
+    journal: &Journal,
+    shop: &str,
+    order_id: &str,
+) -> Result<bool, EngineError> {
+    let found = reference::find(wh, shop, order_id, None).await?;
+    if !found.docs.is_empty() {
+        return Ok(false);
+    }
+    wh.release_claim(&order_claim(shop, order_id)).await?;
+    wh.release_claim(&sale_claim(shop, order_id)).await?;
+    forget_binding(journal, shop, order_id).await?;
+    Ok(true)
+}
+
 /// Read one order again from the shop and import it (after the user fixed the cause).
 pub async fn retry_queued(
     wh: &Warehouse,
