@@ -847,14 +847,17 @@ async fn the_sweep_by_date_catches_an_order_the_watermark_missed() {
     )
     .await
     .unwrap();
+    let client = shop.client();
+    let reporter = Reporter::silent(Task::OrderImport);
+    let first_id = first.to_string();
     let retry = || {
         orders::retry_queued(
             &b.wh,
-            &shop.client(),
+            &client,
             &journal,
             &shop.server,
-            &first.to_string(),
-            &Reporter::silent(Task::OrderImport),
+            &first_id,
+            &reporter,
             false,
         )
     };
