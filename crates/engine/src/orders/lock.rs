@@ -4,8 +4,9 @@
 //! to finish and then finds its orders already imported.
 //!
 //! This guards copies that share the journal (one installation). Copies on different machines
-//! writing the same Склад Pro database are kept apart only by the warehouse check before each
-//! write; see the module documentation.
+//! (or with different data folders) writing the same Склад Pro database are kept apart by the
+//! claim each order's document is written under, in the warehouse's own transaction
+//! ([`super::order_claim`]); see the module documentation.
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::PathBuf;
