@@ -100,13 +100,30 @@ pub(crate) fn decode_listing(doc: &Document, units: MoneyUnits) -> Vec<ListedOrd
     for r in &doc.data {
         match convert::order(r, doc, units) {
             Ok(o) => out.push(ListedOrder::Order(Box::new(o))),
-            Err(e) => out.push(ListedOrder::Undecodable(UndecodableOrder {
-                id: Some(r.id.clone()),
-                updated_at: r.attrs().timestamp("updated_at").ok().flatten(),
-                reason: e.to_string(),
-                excerpt: excerpt(&resource_json(r)),
-                key: r.id.clone(),
-            })),
+            Err(e) => {
+                // The part that could not be read (an order line, the payment, …) first.
+                let culprit = match &e {
+                    Error::Decode { context, .. } => doc
+                        .included
+                        .iter()
+                        .find(|i| format!("{}/{}", i.kind, i.id) == *context),
+                    _ => None,
+                };
+                let mut text = culprit
+                    .map(|c| excerpt(&resource_json(c)))
+                    .unwrap_or_default();
+                if !text.is_empty() {
+                    text.push_str(" — ");
+                }
+                text.push_str(&excerpt(&resource_json(r)));
+                out.push(ListedOrder::Undecodable(UndecodableOrder {
+                    id: Some(r.id.clone()),
+                    updated_at: r.attrs().timestamp("updated_at").ok().flatten(),
+                    reason: e.to_string(),
+                    excerpt: text,
+                    key: r.id.clone(),
+                }))
+            }
         }
     }
     for (v, reason) in &doc.rejected {
@@ -193,6 +210,10 @@ mod tests {
             "not an order",
             {"type": "orders", "id": 3, "attributes": {"price_total": "1e400"}},
             {"type": "orders", "id": 4, "attributes": {"price_total": 250}},
+            {"type": "orders", "id": 5, "attributes": {"price_total": 250}},
+        ],
+        "included": [
+            {"type": "order-products", "id": 51, "attributes": {"order_id": 5, "quantity": "много"}},
         ]});
         let items = decode_orders_page(&page, API_V2_MONEY_UNITS).unwrap();
         let good: Vec<&str> = items
@@ -210,16 +231,25 @@ mod tests {
                 _ => None,
             })
             .collect();
-        assert_eq!(bad.len(), 4);
+        assert_eq!(bad.len(), 5);
+        let line = bad.iter().find(|u| u.key().as_str() == "5").unwrap();
+        let (culprit, order) = (
+            line.excerpt.find("много").unwrap(),
+            line.excerpt.find("price_total").unwrap(),
+        );
+        assert!(
+            culprit < order && line.reason.contains("order-products/51"),
+            "the line that failed comes first: {line:?}"
+        );
         assert_eq!(bad[0].id.as_ref().map(Id::as_str), Some("2"));
         assert!(bad[0].reason.contains("price_total"), "{}", bad[0].reason);
         assert!(bad[0].excerpt.contains("odd"), "{}", bad[0].excerpt);
         assert!(bad[0].updated_at.is_some());
         assert_eq!(bad[1].id.as_ref().map(Id::as_str), Some("3"));
         // No id: a stable stand-in key, different for different items.
-        assert!(bad[2].id.is_none() && bad[3].id.is_none());
-        assert!(bad[2].key().as_str().starts_with('?'));
-        assert_ne!(bad[2].key(), bad[3].key());
+        assert!(bad[3].id.is_none() && bad[4].id.is_none());
+        assert!(bad[3].key().as_str().starts_with('?'));
+        assert_ne!(bad[3].key(), bad[4].key());
     }
 
     #[test]
