@@ -369,7 +369,7 @@ impl<'a> Importer<'a> {
                             b.kind.label(),
                             b.number
                         ),
-                        "ако поръчката трябва да се внесе отново, изберете „Внеси наново“; иначе „Махни от опашката“",
+                        "ако поръчката трябва да се внесе отново, освободете я („skladsync queue release“) и изберете „Опитай пак“; иначе „Махни от опашката“",
                     )],
                 });
             }
@@ -406,31 +406,14 @@ impl<'a> Importer<'a> {
         let Ok(plan) = plan_order(order, &self.catalog, &self.server.import) else {
             return Ok(None);
         };
-        for d in legacy {
-            if reference::confirm(self.wh, d, &plan)
+        let reason =
+            reference::ambiguous_legacy(self.wh, &self.host, &order.id.to_string(), legacy, &plan)
                 .await
-                .map_err(Fail::warehouse)?
-                .is_none()
-            {
-                let id = order.id.to_string();
-                return Ok(Some(Outcome::Queued {
-                    kind: QueueKind::Operator,
-                    reasons: vec![Reason::new(
-                        format!(
-                            "в Склад Pro има {} № {:010} с бележка „{}“ (от по-стара версия, без името на магазина) със същия клиент и сума; не е ясно дали е тази поръчка или поръчка със същия номер от друг магазин",
-                            d.kind.label(),
-                            d.number,
-                            reference::legacy_reference(&id)
-                        ),
-                        format!(
-                            "ако документът е за тази поръчка, сменете бележката му на „{}“ и изберете „Опитай пак“; ако е за друг магазин — сменете я на „CC:<адрес на другия магазин>:{id}“ и изберете „Опитай пак“",
-                            reference::shop_reference(&self.host, &id)
-                        ),
-                    )],
-                }));
-            }
-        }
-        Ok(None)
+                .map_err(Fail::warehouse)?;
+        Ok(reason.map(|r| Outcome::Queued {
+            kind: QueueKind::Operator,
+            reasons: vec![r],
+        }))
     }
 
     /// Another importer (another copy of the program, here or on another machine) holds the
@@ -443,14 +426,7 @@ impl<'a> Importer<'a> {
         if found.docs.is_empty() {
             return Ok(Outcome::Queued {
                 kind: QueueKind::Operator,
-                reasons: vec![Reason::new(
-                    format!(
-                        "поръчката вече е внесена (в Склад Pro е записано „{}“), но документът ѝ с бележка „{}“ не е намерен (анулиран ли е?)",
-                        reference::order_claim(&self.host, &id),
-                        reference::shop_reference(&self.host, &id)
-                    ),
-                    "проверете в Склад Pro; ако поръчката трябва да бъде отново там, въведете я ръчно и я махнете от опашката",
-                )],
+                reasons: vec![reference::claim_without_document(&self.host, &id)],
             });
         }
         self.reporter.log(
@@ -1037,34 +1013,12 @@ impl<'a> Importer<'a> {
         doc: &Document,
         plan: &Result<Plan, Vec<Reason>>,
     ) -> Result<Option<Outcome>, Fail> {
-        let why = match plan {
-            Ok(p) => match reference::confirm(self.wh, doc, p)
-                .await
-                .map_err(Fail::warehouse)?
-            {
-                None => return Ok(None),
-                Some(why) => why,
-            },
-            Err(reasons) => format!(
-                "поръчката не минава проверките ({}), затова не може да се сравни с документа",
-                reasons
-                    .iter()
-                    .map(|r| r.problem.clone())
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ),
-        };
-        Ok(Some(Outcome::Queued {
+        let reason = reference::unconfirmed(self.wh, doc, plan)
+            .await
+            .map_err(Fail::warehouse)?;
+        Ok(reason.map(|r| Outcome::Queued {
             kind: QueueKind::Operator,
-            reasons: vec![Reason::new(
-                format!(
-                    "в Склад Pro има {} № {:010} с бележка „{}“, но не е сигурно, че е за тази поръчка: {why}",
-                    doc.kind.label(),
-                    doc.number,
-                    doc.reference
-                ),
-                "проверете документа в Склад Pro: ако е за тази поръчка, поправете разликата и изберете „Опитай пак“; ако не е — сменете бележката му и изберете „Опитай пак“",
-            )],
+            reasons: vec![r],
         }))
     }
 
@@ -1250,7 +1204,8 @@ pub async fn run_import(
     let next = listing::next_watermark(&listed, watermark, now);
     let items = listing::in_order(listed);
     reporter.phase("Внасяне на поръчките");
-    listing::handle_all(&mut imp, &items, reporter, false).await?;
+    let seen = listing::ids(&items);
+    listing::handle_all(&mut imp, &items, reporter, false, &seen).await?;
     if !dry_run && let Some(n) = next {
         imp.store().set_watermark(&server.id, imp.host(), n).await?;
     }
@@ -1262,6 +1217,7 @@ pub async fn run_import(
             reporter,
             server.import.sweep_days,
             dry_run,
+            &seen,
         )
         .await?;
     }

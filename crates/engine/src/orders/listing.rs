@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Duration, Utc};
 use futures::TryStreamExt;
-use skladsync_cloudcart::{Client, ListedOrder, OrderDetail};
+use skladsync_cloudcart::{Client, Id, ListedOrder, OrderDetail};
 use skladsync_warehouse::Warehouse;
 
 use super::import::Importer;
@@ -27,6 +27,17 @@ pub fn next_watermark(
 ) -> Option<DateTime<Utc>> {
     let newest = listed.iter().filter_map(|o| o.updated_at()).max()?.min(now);
     old.is_none_or(|w| newest > w).then_some(newest)
+}
+
+/// The ids (or stand-in keys) of listed orders.
+pub(crate) fn ids(items: &[ListedOrder]) -> HashSet<Id> {
+    items
+        .iter()
+        .map(|o| match o {
+            ListedOrder::Order(o) => o.id.clone(),
+            ListedOrder::Undecodable(u) => u.key().clone(),
+        })
+        .collect()
 }
 
 /// De-duplicate by id and sort oldest change first.
@@ -53,13 +64,15 @@ pub(crate) fn in_order(listed: Vec<ListedOrder>) -> Vec<ListedOrder> {
     items
 }
 
-/// Handle each listed order; with `only_new`, the ones bound or queued already are passed
-/// over (the sweep looks for missed orders, not changes).
+/// Handle each listed order; with `only_new`, the ones bound or queued already, or in `seen`
+/// (handled earlier in this run), are passed over (the sweep looks for missed orders, not
+/// changes).
 pub(crate) async fn handle_all(
     imp: &mut Importer<'_>,
     items: &[ListedOrder],
     reporter: &Reporter,
     only_new: bool,
+    seen: &HashSet<Id>,
 ) -> Result<(), EngineError> {
     let total = items.len() as u64;
     for (i, item) in items.iter().enumerate() {
@@ -71,7 +84,8 @@ pub(crate) async fn handle_all(
             ListedOrder::Undecodable(u) => u.key().to_string(),
         };
         let known = only_new
-            && (imp.store().binding(imp.host(), &id).await?.is_some()
+            && (seen.contains(&Id::from(id.as_str()))
+                || imp.store().binding(imp.host(), &id).await?.is_some()
                 || imp.store().is_queued(imp.host(), &id).await?);
         if !known {
             match item {
@@ -94,6 +108,7 @@ pub(crate) async fn sweep_in(
     reporter: &Reporter,
     days: u32,
     dry_run: bool,
+    seen: &HashSet<Id>,
 ) -> Result<(), EngineError> {
     let now = Utc::now();
     reporter.phase("Проверка на поръчките от последните дни");
@@ -107,7 +122,7 @@ pub(crate) async fn sweep_in(
         .await?;
     let items = in_order(listed);
     let before = imp.summary.created;
-    handle_all(imp, &items, reporter, true).await?;
+    handle_all(imp, &items, reporter, true, seen).await?;
     let found = imp.summary.created - before;
     if found > 0 {
         reporter.log(
@@ -132,10 +147,12 @@ pub(crate) async fn sweep_due(
     first_run: bool,
 ) -> Result<bool, EngineError> {
     let last = imp.store().last_sweep(&server.id, imp.host()).await?;
-    if first_run && last.is_none() && !imp.is_dry_run() {
-        imp.store()
-            .set_last_sweep(&server.id, imp.host(), Utc::now())
-            .await?;
+    if first_run && last.is_none() {
+        if !imp.is_dry_run() {
+            imp.store()
+                .set_last_sweep(&server.id, imp.host(), Utc::now())
+                .await?;
+        }
         return Ok(false);
     }
     Ok(last.is_none_or(|t| Utc::now() - t >= SWEEP_EVERY))
@@ -154,7 +171,16 @@ pub async fn sweep_orders(
 ) -> Result<RunSummary, EngineError> {
     let mut imp = Importer::new(wh, shop, journal, server, reporter, dry_run).await?;
     let days = days.unwrap_or(server.import.sweep_days);
-    sweep_in(&mut imp, shop, server, reporter, days, dry_run).await?;
+    sweep_in(
+        &mut imp,
+        shop,
+        server,
+        reporter,
+        days,
+        dry_run,
+        &HashSet::new(),
+    )
+    .await?;
     Ok(imp.summary)
 }
 

@@ -15,6 +15,7 @@
 use skladsync_warehouse::{Claim, Document, Warehouse};
 
 use super::plan::{Plan, REFERENCE_PREFIX};
+use super::store::Reason;
 
 /// The document reference of a shop order: the shop's host and the order id.
 pub fn shop_reference(host: &str, order_id: &str) -> String {
@@ -131,6 +132,81 @@ pub(crate) async fn confirm(
         ));
     }
     Ok((!problems.is_empty()).then(|| problems.join("; ")))
+}
+
+/// An old-form document (`CC#<id>`) nothing ties to this shop, with the order's partner and
+/// total: it may be this order written by an earlier version (importing would double it) or
+/// another shop's order of the same number. The reason a person is asked, or `None` when no
+/// such document matches.
+pub(crate) async fn ambiguous_legacy(
+    wh: &Warehouse,
+    host: &str,
+    order_id: &str,
+    legacy: &[Document],
+    plan: &Plan,
+) -> Result<Option<Reason>, skladsync_warehouse::Error> {
+    for d in legacy {
+        if confirm(wh, d, plan).await?.is_none() {
+            return Ok(Some(Reason::new(
+                format!(
+                    "в Склад Pro има {} № {:010} с бележка „{}“ (от по-стара версия, без името на магазина) със същия клиент и сума; не е ясно дали е тази поръчка или поръчка със същия номер от друг магазин",
+                    d.kind.label(),
+                    d.number,
+                    legacy_reference(order_id)
+                ),
+                format!(
+                    "ако документът е за тази поръчка, сменете бележката му на „{}“ и изберете „Опитай пак“; ако е за друг магазин — сменете я на „CC:<адрес на другия магазин>:{order_id}“ и изберете „Опитай пак“",
+                    shop_reference(host, order_id)
+                ),
+            )));
+        }
+    }
+    Ok(None)
+}
+
+/// The order's claim is held, but no document carries its reference (annulled?).
+pub(crate) fn claim_without_document(host: &str, order_id: &str) -> Reason {
+    Reason::new(
+        format!(
+            "поръчката вече е внесена (в Склад Pro е записано „{}“), но документът ѝ с бележка „{}“ не е намерен (анулиран ли е?)",
+            order_claim(host, order_id),
+            shop_reference(host, order_id)
+        ),
+        "ако поръчката трябва да бъде отново в Склад Pro, освободете я („skladsync queue release“) и изберете „Опитай пак“; иначе я махнете от опашката",
+    )
+}
+
+/// Why a document found by the order's reference but not bound in this server's journal is not
+/// taken as the order's (its partner or total differ, or the order cannot be planned to
+/// compare), or `None` when it is.
+pub(crate) async fn unconfirmed(
+    wh: &Warehouse,
+    doc: &Document,
+    plan: &Result<Plan, Vec<Reason>>,
+) -> Result<Option<Reason>, skladsync_warehouse::Error> {
+    let why = match plan {
+        Ok(p) => match confirm(wh, doc, p).await? {
+            None => return Ok(None),
+            Some(why) => why,
+        },
+        Err(reasons) => format!(
+            "поръчката не минава проверките ({}), затова не може да се сравни с документа",
+            reasons
+                .iter()
+                .map(|r| r.problem.clone())
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+    };
+    Ok(Some(Reason::new(
+        format!(
+            "в Склад Pro има {} № {:010} с бележка „{}“, но не е сигурно, че е за тази поръчка: {why}",
+            doc.kind.label(),
+            doc.number,
+            doc.reference
+        ),
+        "проверете документа в Склад Pro: ако е за тази поръчка, поправете разликата и изберете „Опитай пак“; ако не е — сменете бележката му и изберете „Опитай пак“",
+    )))
 }
 
 #[cfg(test)]
