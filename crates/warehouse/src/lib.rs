@@ -5,8 +5,8 @@
 
 mod backend;
 mod checks;
-pub mod config;
 mod claim;
+pub mod config;
 mod connection;
 mod dialect;
 mod error;

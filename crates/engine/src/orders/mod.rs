@@ -29,15 +29,15 @@
 //!   next run annuls the Order. A document that carries a УНП is never annulled or edited:
 //!   such changes go to the queue.
 
-mod discount;
 mod bounds;
+mod discount;
 mod ids;
 mod import;
 mod listing;
 mod lock;
 mod plan;
-pub mod rounding;
 mod reference;
+pub mod rounding;
 mod store;
 
 use skladsync_cloudcart::{Client, Id};
