@@ -40,6 +40,7 @@ fn order(
         payment_type_id: 1,
         paid: vec![],
         usn,
+        converts_order: None,
     }
 }
 
