@@ -111,6 +111,8 @@ texts! {
     minute: "минута", "minute";
     minutes: "минути", "minutes";
     active_user: "Активен потребител в Склад Pro", "Active user in Warehouse Pro";
+    written_as: "Документите се записват като", "Documents are written as";
+    service_user: "служебния потребител (ID 1): не е избран активен потребител", "the service user (ID 1): no active user is chosen";
     object: "Обект за операции", "Object for operations";
     pull_products: "Изтегляне на стоки от CloudCart", "Pull products from CloudCart";
     prices_in_eur: "Цени в евро", "Prices in euro";

@@ -47,6 +47,8 @@ pub struct Product {
     pub vendor_id: Option<u64>,
     /// `parameter1..3`: variant-parameter ids.
     pub parameter_ids: [Option<u64>; 3],
+    /// The product's VAT class name (`standard`, `reduced`, …); `None` for the shop's default.
+    pub tax_class: Option<String>,
     pub price_from: i64,
     pub price_to: i64,
     pub default_variant_id: Option<u64>,

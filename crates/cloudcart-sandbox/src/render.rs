@@ -297,6 +297,7 @@ pub fn product_attrs(st: &StoreData, p: &Product) -> Map<String, Value> {
     }
     m.insert("price_from".into(), money(p.price_from));
     m.insert("price_to".into(), money(p.price_to));
+    m.insert("tax_class".into(), json!(p.tax_class));
     m.insert("price_type".into(), json!("variant"));
     m.insert("individual_price".into(), json!(0));
     m.insert("price_percent".into(), Value::Null);

@@ -538,6 +538,7 @@ pub(crate) fn generate(
                 category_id: cat_ids.get(tpl.category).copied(),
                 vendor_id: None,
                 parameter_ids: params,
+                tax_class: None,
                 price_from: 0,
                 price_to: 0,
                 default_variant_id: None,

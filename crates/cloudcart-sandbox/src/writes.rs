@@ -468,6 +468,9 @@ fn apply_product_attrs(p: &mut Product, a: &Map<String, Value>) -> ApiResult<()>
     if let Some(d) = attr_str(a, "short_description", 65535)? {
         p.short_description = d;
     }
+    if let Some(c) = attr_str(a, "tax_class", 191)? {
+        p.tax_class = c;
+    }
     for flag in PRODUCT_FLAGS {
         if let Some(v) = attr_flag(a, flag)? {
             match flag {

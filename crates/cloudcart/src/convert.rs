@@ -60,6 +60,10 @@ pub(crate) fn variant(r: &Resource, units: MoneyUnits) -> R<Variant> {
     })
 }
 
+/// Where a product's VAT class is read from, the first present winning. Unconfirmed: the API
+/// pages list no such attribute; these are the names CloudCart's own tables would give it.
+pub const PRODUCT_TAX_CLASS_FIELDS: &[&str] = &["tax_class", "tax_class_id"];
+
 pub(crate) fn product(r: &Resource, doc: &Document, units: MoneyUnits) -> R<Product> {
     let a = r.attrs();
     let mut variants = Vec::new();
@@ -95,6 +99,7 @@ pub(crate) fn product(r: &Resource, doc: &Document, units: MoneyUnits) -> R<Prod
         parameter_ids: (1..=3)
             .map(|i| a.id(&format!("p{i}_id")))
             .collect::<R<_>>()?,
+        tax_class: a.text_any(PRODUCT_TAX_CLASS_FIELDS)?,
         date_added: a.timestamp("date_added")?,
         date_modified: a.timestamp("date_modified")?,
         variants,

@@ -29,6 +29,7 @@ pub use api_key::ApiKey;
 pub use base_url::{API_PATH, normalize_base_url};
 pub use client::{Client, ClientConfig, PAGE_SIZE, Paged};
 pub use clock::{Clock, SystemClock};
+pub use convert::PRODUCT_TAX_CLASS_FIELDS;
 pub use decode::NAIVE_TIMESTAMP_ZONE;
 pub use error::{ApiErrorDetail, Error};
 pub use listing::{EXCERPT_CHARS, ListedOrder, UndecodableOrder, decode_orders_page};

@@ -66,6 +66,9 @@ pub struct Product {
     pub price_to: Option<Decimal>,
     /// Ids of the variant parameters `parameter1..3` (from `p1_id..p3_id`).
     pub parameter_ids: Vec<Option<Id>>,
+    /// The product's VAT (tax) class, as the shop names it (e.g. `standard`, `reduced`); read
+    /// from the first of [`crate::PRODUCT_TAX_CLASS_FIELDS`] present.
+    pub tax_class: Option<String>,
     pub date_added: Option<DateTime<Utc>>,
     pub date_modified: Option<DateTime<Utc>>,
     /// Filled when the request included variants.

@@ -195,6 +195,7 @@ pub fn decode_product_webhook(body: &[u8]) -> R<Vec<Product>> {
                 parameter_ids: (1..=3)
                     .map(|i| o.id(&format!("p{i}_id")))
                     .collect::<R<_>>()?,
+                tax_class: o.text_any(crate::convert::PRODUCT_TAX_CLASS_FIELDS)?,
                 date_added: o.timestamp("date_added")?,
                 date_modified: o.timestamp("date_modified")?,
                 variants,

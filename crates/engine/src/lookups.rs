@@ -5,7 +5,9 @@
 //! window can put in the user's words.
 
 use futures::TryStreamExt;
-use skladsync_warehouse::{Group, Location, PaymentType, PriceGroup, User, VatGroup, Warehouse};
+use skladsync_warehouse::{
+    Group, Location, PaymentType, PriceGroup, SERVICE_USER_ID, User, VatGroup, Warehouse,
+};
 
 use crate::correspondence::CorrespondenceRow;
 use crate::error::EngineError;
@@ -126,6 +128,26 @@ pub struct WarehouseInfo {
     pub price_groups: Vec<(PriceGroup, String)>,
     pub payment_types: Vec<PaymentType>,
     pub vat_groups: Vec<VatGroup>,
+}
+
+/// Which user the documents are written as, said for the run log: the chosen active user, or,
+/// with none chosen, Склад Pro's service user.
+pub async fn documents_written_as(
+    wh: &Warehouse,
+    active_user: Option<i64>,
+) -> Result<String, EngineError> {
+    let id = active_user.unwrap_or(SERVICE_USER_ID);
+    let name = wh
+        .user(id)
+        .await?
+        .map(|u| u.name)
+        .unwrap_or_else(|| format!("#{id}"));
+    Ok(match active_user {
+        Some(_) => format!("Документите се записват като потребител „{name}“ (ID {id})"),
+        None => format!(
+            "Няма избран активен потребител: документите се записват като служебния потребител „{name}“ (ID {id})"
+        ),
+    })
 }
 
 /// The live CloudCart shop, as the settings window needs it.

@@ -15,10 +15,21 @@ use crate::catalog::{MAX_PARAMETERS, keys_of};
 use crate::currency::eur_to_bgn;
 use crate::error::EngineError;
 use crate::events::{ItemProblem, Level, Reporter, RunSummary};
-use crate::settings::{CompareBy, Server, SettingsFile};
+use crate::settings::{CompareBy, Server, SettingsFile, VatClassMapping};
 
-/// The VAT group new goods get: Склад Pro's standard group.
+/// The VAT group a new good gets when its product's VAT class has no group in the VAT mapping
+/// ("ДДС групи"): Склад Pro's standard group. Reported for each good that gets it.
 pub const STANDARD_VAT_GROUP: i64 = 1;
+
+/// The VAT group of a pulled product: the group the VAT mapping gives its VAT class, or `None`
+/// (the product has no class, or the class is not mapped).
+pub fn mapped_vat_group(product: &Product, mapping: &[VatClassMapping]) -> Option<i64> {
+    let class = product.tax_class.as_deref().map(str::trim)?;
+    mapping
+        .iter()
+        .find(|m| m.shop_class.trim().eq_ignore_ascii_case(class))
+        .map(|m| m.vat_group)
+}
 
 fn key_of_variant(v: &Variant, compare_by: CompareBy) -> Option<String> {
     match compare_by {
@@ -167,13 +178,12 @@ pub async fn run_pull(
             by_key.entry(k).or_insert(g);
         }
     }
-    let standard_rate = wh
+    let vat_rates: HashMap<i64, Decimal> = wh
         .vat_groups()
         .await?
         .into_iter()
-        .find(|v| v.id == STANDARD_VAT_GROUP)
-        .map(|v| v.rate)
-        .unwrap_or(Decimal::from(20));
+        .map(|v| (v.id, v.rate))
+        .collect();
     let settings_db = wh.settings().clone();
     let to_bgn =
         server.import.prices_in_eur && settings_db.base_currency.eq_ignore_ascii_case("BGN");
@@ -276,7 +286,9 @@ pub async fn run_pull(
                     if !barcode.is_empty() {
                         data.barcodes[0] = barcode;
                     }
-                    if !sku.is_empty() {
+                    // Баркод 2 is the user's unless it is the compare key (then it is the SKU
+                    // already).
+                    if !sku.is_empty() && server.compare_by == CompareBy::SkuToBarcode2 {
                         data.barcodes[1] = sku;
                     }
                     if dry_run {
@@ -296,13 +308,32 @@ pub async fn run_pull(
                     wh.save_good(Some(good.id), &data).await.map(|_| false)
                 }
                 None => {
+                    let mapped = mapped_vat_group(product, &server.export.vat_classes)
+                        .filter(|g| vat_rates.contains_key(g));
+                    let vat_group_id = mapped.unwrap_or(STANDARD_VAT_GROUP);
+                    if mapped.is_none() {
+                        reporter.item(
+                            Level::Warning,
+                            ItemProblem {
+                                item: item.clone(),
+                                message: format!(
+                                    "ДДС класът „{}“ на продукта няма ДДС група в „ДДС групи“: стоката получава стандартната ДДС група {STANDARD_VAT_GROUP}; проверете я в Склад Pro",
+                                    product.tax_class.as_deref().unwrap_or("—")
+                                ),
+                            },
+                        );
+                    }
+                    let rate = vat_rates
+                        .get(&vat_group_id)
+                        .copied()
+                        .unwrap_or(Decimal::from(20));
                     let gross = v.price.unwrap_or_default();
                     let gross = if to_bgn { eur_to_bgn(gross) } else { gross };
                     let price = if settings_db.prices_include_vat {
                         gross
                     } else {
                         money::round_money(
-                            gross * Decimal::ONE_HUNDRED / (Decimal::ONE_HUNDRED + standard_rate),
+                            gross * Decimal::ONE_HUNDRED / (Decimal::ONE_HUNDRED + rate),
                         )
                     };
                     let group_id = run.group_for(product.category_id.as_ref()).await?;
@@ -333,7 +364,7 @@ pub async fn run_pull(
                         measure: "бр.".into(),
                         price_group,
                         price,
-                        vat_group_id: STANDARD_VAT_GROUP,
+                        vat_group_id,
                         group_id,
                     };
                     wh.save_good(None, &data).await.map(|_| true)

@@ -260,6 +260,7 @@ async fn the_warehouse_reports_each_shortage_typed() {
             d.number,
             d.object_id,
             &[line(a, dec!(5))],
+            1,
         )
         .await
         .unwrap_err();

@@ -432,7 +432,7 @@ async fn two_shops_one_database(db: Db) {
         })
         .collect();
     lines[0].price += Decimal::ONE;
-    b.wh.replace_document_lines(doc.kind, doc.number, doc.object_id, &lines)
+    b.wh.replace_document_lines(doc.kind, doc.number, doc.object_id, &lines, 1)
         .await
         .unwrap();
     store

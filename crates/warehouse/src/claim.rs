@@ -94,7 +94,7 @@ pub(crate) async fn create_claimed_in(
     settings: &crate::model::DatabaseSettings,
     doc: &crate::model::NewDocument,
     claim: &Claim,
-) -> Result<(i64, i64)> {
+) -> Result<(i64, i64, Vec<crate::PartnerDifference>)> {
     claim_in(tx, claim).await?;
     if let Some(u) = &doc.usn {
         match claim_in(tx, &Claim::usn_sequence(u)).await {

@@ -12,6 +12,7 @@ mod dialect;
 mod error;
 mod model;
 pub mod money;
+mod partners;
 mod schema;
 mod seed;
 mod sql;
@@ -27,6 +28,9 @@ pub use connection::Connection;
 pub use dialect::Dialect;
 pub use error::{DbError, DbErrorKind, Error, Result, Shortage};
 pub use model::*;
+pub use partners::{
+    NEW_PARTNER_IS_VERY_USED, NEW_PARTNER_TYPE, PartnerDifference, SavedPartner, registration_key,
+};
 pub use seed::{SeedOptions, SeedSummary};
 pub use stock::NON_INVENTORY_FLAG;
 pub use value::{Row, Value};

@@ -81,6 +81,9 @@ impl DatabaseSettings {
     }
 }
 
+/// The service user ("Служебен потребител"): the only user that is not a person.
+pub const SERVICE_USER_ID: i64 = 1;
+
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct User {
     pub id: i64,

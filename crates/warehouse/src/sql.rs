@@ -7,6 +7,8 @@ pub(crate) const CONFIGURATION: &str = "SELECT `Key`, `Value`, `UserID` FROM `co
 pub(crate) const CURRENCIES: &str =
     "SELECT `ID`, `Currency`, `Description`, `Deleted` FROM `currencies` ORDER BY `ID`";
 pub(crate) const USERS: &str = "SELECT `ID`, `Code`, `Name`, `UserLevel`, `GroupID`, `Deleted` FROM `users` WHERE `ID` > 1 ORDER BY `Name`";
+pub(crate) const USER_BY_ID: &str =
+    "SELECT `ID`, `Code`, `Name`, `UserLevel`, `GroupID`, `Deleted` FROM `users` WHERE `ID` = ?";
 pub(crate) const OBJECTS: &str = "SELECT `ID`, `Code`, `Name`, `GroupID`, `PriceGroup`, `Deleted` FROM `objects` WHERE `ID` > 1 ORDER BY `Name`";
 pub(crate) const OBJECT_IDS: &str = "SELECT `ID` FROM `objects`";
 pub(crate) const OBJECT_GROUPS: &str =
@@ -43,9 +45,13 @@ pub(crate) const USN_ROWS: &str =
     "SELECT `ID`, `ECRID`, `Description` FROM `ecrreceipts` WHERE `ReceiptType` = 8";
 pub(crate) const DOCUMENTS_BY_NOTE: &str = "SELECT `OperType`, `Acct`, `ObjectID`, `PartnerID` FROM `operations` WHERE `Note` = ? AND `Acct` > 0";
 pub(crate) const SET_PARTNER_CODE: &str = "UPDATE `partners` SET `Code` = ? WHERE `ID` = ?";
-pub(crate) const UPDATE_PARTNER: &str = "UPDATE `partners` SET `Company` = ?, `Company2` = ?, `MOL` = ?, `MOL2` = ?, \
-     `City` = ?, `City2` = ?, `Address` = ?, `Address2` = ?, `Phone` = ?, `Phone2` = ?, `eMail` = ?, `TaxNo` = ?, \
-     `Bulstat` = ?, `UserRealTime` = ? WHERE `ID` = ?";
+/// The fields an order may fill, with their print copies, in the order `partners::update_partner`
+/// reads them.
+pub(crate) const PARTNER_FOR_UPDATE: &str = "SELECT `Company`, `Company2`, `MOL`, `MOL2`, `City`, `City2`, `Address`, \
+     `Address2`, `Phone`, `Phone2`, `eMail`, `TaxNo`, `Bulstat` FROM `partners` WHERE `ID` = ?";
+/// Every partner's numbers, compared by their core when no partner has one as typed.
+pub(crate) const PARTNER_NUMBERS: &str =
+    "SELECT `ID`, `Bulstat`, `TaxNo`, `Deleted` FROM `partners` WHERE `ID` > 1 ORDER BY `ID`";
 pub(crate) const APPLICATION_LOG: &str = "INSERT INTO `applicationlog` (`Message`, `UserID`, `UserRealTime`, `MessageSource`) VALUES (?, ?, ?, ?)";
 
 /// The fixed templates, for the text tests.
@@ -78,7 +84,9 @@ pub(crate) const FIXED: &[&str] = &[
     USN_ROWS,
     DOCUMENTS_BY_NOTE,
     SET_PARTNER_CODE,
-    UPDATE_PARTNER,
+    PARTNER_FOR_UPDATE,
+    PARTNER_NUMBERS,
+    USER_BY_ID,
     APPLICATION_LOG,
 ];
 
@@ -90,6 +98,12 @@ pub(crate) fn insert(table: &str, columns: &[&str]) -> String {
         cols.join(", "),
         crate::dialect::Dialect::params(columns.len())
     )
+}
+
+/// `UPDATE partners SET a = ?, b = ? WHERE ID = ?`: only the fields being filled.
+pub(crate) fn update_partner(columns: &[&str]) -> String {
+    let set: Vec<String> = columns.iter().map(|c| format!("`{c}` = ?")).collect();
+    format!("UPDATE `partners` SET {} WHERE `ID` = ?", set.join(", "))
 }
 
 /// `… IN (?, ?, …)` for `n` values.
@@ -189,7 +203,7 @@ pub(crate) fn update_due_payment(per_object: bool) -> String {
 
 pub(crate) fn update_good(price_column: &str) -> String {
     format!(
-        "UPDATE `goods` SET `Code` = ?, `Name` = ?, `Name2` = ?, `BarCode1` = ?, `BarCode2` = ?, `BarCode3` = ?, \
+        "UPDATE `goods` SET `Code` = ?, `Name` = ?, `BarCode1` = ?, `BarCode2` = ?, `BarCode3` = ?, \
          `Catalog1` = ?, `Catalog2` = ?, `Catalog3` = ?, `Measure1` = ?, `{price_column}` = ?, `TaxGroup` = ?, \
          `GroupID` = ? WHERE `ID` = ?"
     )
@@ -362,6 +376,8 @@ pub(crate) fn built_for_tests() -> Vec<String> {
         delete_document_payments(false),
         update_due_payment(true),
         update_good("PriceOut2"),
+        update_partner(&["Company", "Company2", "Bulstat"]),
+        update_partner(&["eMail"]),
     ]
 }
 

@@ -13,6 +13,7 @@ use crate::dialect::Dialect;
 use crate::error::{DbErrorKind, Error, Result};
 use crate::model::*;
 use crate::money;
+use crate::partners::{PartnerDifference, SavedPartner};
 use crate::sql;
 use crate::value::{Row, Value};
 
@@ -128,10 +129,21 @@ macro_rules! transaction {
     }};
 }
 
-/// The save time of a row (`UserRealTime`), to the second.
-pub(crate) fn timestamp() -> NaiveDateTime {
-    let now = Local::now().naive_local();
-    chrono::Timelike::with_nanosecond(&now, 0).unwrap_or(now)
+/// The save time of a row (`UserRealTime`), to the second, as Склад Pro takes it: from the
+/// database server's clock where the engine has one ([`Dialect::server_now`]), else (SQLite, a
+/// file on this machine) from this machine's. Read once per transaction by each write.
+pub(crate) async fn server_now(tx: &mut Tx<'_>) -> Result<NaiveDateTime> {
+    let server = match tx.d.server_now() {
+        Some(q) => {
+            tx.s.query(q, &[])
+                .await?
+                .first()
+                .and_then(|r| r.datetime(0))
+        }
+        None => None,
+    };
+    let now = server.unwrap_or_else(|| Local::now().naive_local());
+    Ok(chrono::Timelike::with_nanosecond(&now, 0).unwrap_or(now))
 }
 
 fn midnight(d: NaiveDate) -> NaiveDateTime {
@@ -245,12 +257,13 @@ impl Warehouse {
         })
     }
 
-    /// Users who can be chosen as the active user: not deleted, without the service user.
+    /// Users who can be chosen as the active user: not deleted, without the service user. Only
+    /// ID 1 is the service user: users of the default group (`GroupID` -1, where many databases
+    /// keep every user) are real users.
     pub async fn users(&self) -> Result<Vec<User>> {
         self.read(sql::USERS, &[], |r| {
             let id = r.int(0)?;
-            // ID 1 is the service user; its group is -1 (the service group).
-            (id > 1 && r.int(4) != Some(-1) && !is_deleted(r, 5)).then(|| User {
+            (id > SERVICE_USER_ID && !is_deleted(r, 5)).then(|| User {
                 id,
                 code: r.text(1).unwrap_or_default(),
                 name: r.text(2).unwrap_or_default(),
@@ -258,6 +271,23 @@ impl Warehouse {
             })
         })
         .await
+    }
+
+    /// One user by ID, the service user and deleted users included (to name the user documents
+    /// are written as).
+    pub async fn user(&self, id: i64) -> Result<Option<User>> {
+        Ok(self
+            .read(sql::USER_BY_ID, &[Value::Int(id)], |r| {
+                Some(User {
+                    id: r.int(0)?,
+                    code: r.text(1).unwrap_or_default(),
+                    name: r.text(2).unwrap_or_default(),
+                    level: r.int(3).unwrap_or(0),
+                })
+            })
+            .await?
+            .into_iter()
+            .next())
     }
 
     /// Objects (shops, warehouses), without the service object and deleted ones.
@@ -427,7 +457,7 @@ impl Warehouse {
             s: &mut *session,
             d: self.dialect(),
         };
-        find_partners_in(&mut tx, key).await
+        crate::partners::find_partners_in(&mut tx, key).await
     }
 
     /// The last УНП sequence number used on a fiscal device: the highest of Склад Pro's own
@@ -554,20 +584,31 @@ impl Warehouse {
 
     // ----------------------------------------------------------------- writes
 
-    /// Create a partner, or update partner `id`. Print copies are written from the same data.
+    /// Create a partner (print copies written from the same data, `Type` and `IsVeryUsed` as
+    /// Склад Pro sets them), or fill the empty fields of partner `id`: what Склад Pro holds is
+    /// never overwritten, and each field that differs comes back in
+    /// [`SavedPartner::differences`] for a person to review.
     pub async fn save_partner(
         &self,
         id: Option<i64>,
         data: &PartnerData,
         user_id: i64,
-    ) -> Result<i64> {
-        transaction!(self, |tx| save_partner_in(tx, id, data, user_id))
+    ) -> Result<SavedPartner> {
+        transaction!(self, |tx| crate::partners::save_partner_in(
+            tx, id, data, user_id
+        ))
     }
 
-    /// Create a good (with a zero store row in every object, as Склад Pro does), or update good
-    /// `id`. Only the price of `data.price_group` is written.
+    /// Create a good (with a zero store row in every object where the costing mode keeps one,
+    /// as Склад Pro does), or update good `id`. Only the price of `data.price_group` is
+    /// written; an update leaves the print name `Name2` as the user keeps it.
     pub async fn save_good(&self, id: Option<i64>, data: &GoodData) -> Result<i64> {
-        transaction!(self, |tx| crate::write::save_good_in(tx, id, data))
+        transaction!(self, |tx| crate::write::save_good_in(
+            tx,
+            &self.settings,
+            id,
+            data
+        ))
     }
 
     /// Create a goods group under `parent` (top level when `None`) with the next free code.
@@ -580,33 +621,30 @@ impl Warehouse {
     /// Write a whole document in one transaction: partner, lines, store, payments, cash book,
     /// УНП; its number allocated safely against Склад Pro and other writers.
     pub async fn create_document(&self, doc: &NewDocument) -> Result<Document> {
-        let (number, object_id) = transaction!(self, |tx| crate::write::create_document_in(
-            tx,
-            &self.settings,
-            doc
-        ))?;
-        self.document(doc.kind, number, object_id)
-            .await?
-            .ok_or_else(|| Error::DocumentNotFound(format!("{} {number:010}", doc.kind.label())))
+        Ok(self.create_document_reviewed(doc).await?.0)
     }
 
     /// [`Warehouse::create_document`] under a claim (see [`crate::Claim`]): the claim is the
     /// first write of the document's transaction, then the claim of its УНП's sequence number.
-    /// [`Error::Claimed`] when another writer holds the claim: nothing was written.
+    /// [`Error::Claimed`] when another writer holds the claim: nothing was written. With the
+    /// fields where the document's partner in Склад Pro differs from the data given.
     pub async fn create_claimed_document(
         &self,
         doc: &NewDocument,
         claim: &crate::Claim,
-    ) -> Result<Document> {
-        let (number, object_id) = transaction!(self, |tx| crate::claim::create_claimed_in(
-            tx,
-            &self.settings,
-            doc,
-            claim
-        ))?;
-        self.document(doc.kind, number, object_id)
+    ) -> Result<(Document, Vec<PartnerDifference>)> {
+        let (number, object_id, differences) =
+            transaction!(self, |tx| crate::claim::create_claimed_in(
+                tx,
+                &self.settings,
+                doc,
+                claim
+            ))?;
+        let document = self
+            .document(doc.kind, number, object_id)
             .await?
-            .ok_or_else(|| Error::DocumentNotFound(format!("{} {number:010}", doc.kind.label())))
+            .ok_or_else(|| Error::DocumentNotFound(format!("{} {number:010}", doc.kind.label())))?;
+        Ok((document, differences))
     }
 
     /// Whether a claim is held (its document was written by some writer).
@@ -650,13 +688,35 @@ impl Warehouse {
         Ok(rows.into_iter().next())
     }
 
-    /// Replace all lines of an existing document (store and the due payment follow).
+    /// [`Warehouse::create_document`], with the fields where the document's partner in Склад
+    /// Pro differs from the data given (the partner keeps its own; see
+    /// [`Warehouse::save_partner`]).
+    pub async fn create_document_reviewed(
+        &self,
+        doc: &NewDocument,
+    ) -> Result<(Document, Vec<PartnerDifference>)> {
+        let (number, object_id, differences) =
+            transaction!(self, |tx| crate::write::create_document_in(
+                tx,
+                &self.settings,
+                doc
+            ))?;
+        let document = self
+            .document(doc.kind, number, object_id)
+            .await?
+            .ok_or_else(|| Error::DocumentNotFound(format!("{} {number:010}", doc.kind.label())))?;
+        Ok((document, differences))
+    }
+
+    /// Replace all lines of an existing document (store and the due payment follow), logged as
+    /// Склад Pro logs an edit, by `user_id`.
     pub async fn replace_document_lines(
         &self,
         kind: DocumentKind,
         number: i64,
         object_id: i64,
         lines: &[NewLine],
+        user_id: i64,
     ) -> Result<Document> {
         let params = self.doc_params(kind, number, object_id);
         transaction!(self, |tx| crate::write::replace_lines_in(
@@ -664,7 +724,8 @@ impl Warehouse {
             &self.settings,
             kind,
             &params,
-            lines
+            lines,
+            user_id
         ))?;
         self.document(kind, number, object_id)
             .await?
@@ -706,140 +767,6 @@ pub(crate) fn payment_type_from_row(r: &Row) -> Option<PaymentType> {
         name: r.text(1).unwrap_or_default(),
         method: r.int(2).unwrap_or(0),
     })
-}
-
-pub(crate) async fn find_partners_in(tx: &mut Tx<'_>, key: &PartnerKey) -> Result<Vec<Partner>> {
-    let (template, value) = match key {
-        PartnerKey::Eik(v) => (sql::partner_by("`Bulstat`"), v.trim().to_owned()),
-        PartnerKey::VatNumber(v) => (sql::partner_by("`TaxNo`"), v.trim().to_owned()),
-        PartnerKey::Email(v) => (
-            sql::partner_by(&tx.d.lower("`eMail`")),
-            v.trim().to_lowercase(),
-        ),
-    };
-    if value.is_empty() {
-        return Ok(Vec::new());
-    }
-    let rows = tx.rows(&template, &[Value::Text(value)]).await?;
-    Ok(rows
-        .iter()
-        .filter(|r| !is_deleted(r, 10))
-        .filter_map(|r| {
-            Some(Partner {
-                id: r.int(0)?,
-                code: r.text(1).unwrap_or_default(),
-                data: PartnerData {
-                    company: r.text(2).unwrap_or_default(),
-                    mol: r.text(3).unwrap_or_default(),
-                    city: r.text(4).unwrap_or_default(),
-                    address: r.text(5).unwrap_or_default(),
-                    phone: r.text(6).unwrap_or_default(),
-                    email: r.text(7).unwrap_or_default(),
-                    vat_number: r.text(8).unwrap_or_default(),
-                    eik: r.text(9).unwrap_or_default(),
-                },
-            })
-        })
-        .collect())
-}
-
-pub(crate) async fn save_partner_in(
-    tx: &mut Tx<'_>,
-    id: Option<i64>,
-    data: &PartnerData,
-    user_id: i64,
-) -> Result<i64> {
-    if data.company.trim().is_empty() {
-        return Err(Error::invalid(
-            "partner",
-            "the company or person name is empty",
-        ));
-    }
-    let now = timestamp();
-    match id {
-        Some(id) => {
-            let p = &data;
-            let n = tx
-                .exec(
-                    sql::UPDATE_PARTNER,
-                    &[
-                        Value::text(&p.company),
-                        Value::text(&p.company),
-                        Value::text(&p.mol),
-                        Value::text(&p.mol),
-                        Value::text(&p.city),
-                        Value::text(&p.city),
-                        Value::text(&p.address),
-                        Value::text(&p.address),
-                        Value::text(&p.phone),
-                        Value::text(&p.phone),
-                        Value::text(&p.email),
-                        Value::text(&p.vat_number),
-                        Value::text(&p.eik),
-                        Value::DateTime(now),
-                        Value::Int(id),
-                    ],
-                )
-                .await?;
-            if n == 0 {
-                return Err(Error::UnknownPartner { partner_id: id });
-            }
-            Ok(id)
-        }
-        None => {
-            let p = &data;
-            let blank = || Value::text("");
-            let id = tx
-                .insert(
-                    "partners",
-                    sql::PARTNER_INSERT_COLUMNS,
-                    vec![
-                        blank(),
-                        Value::text(&p.company),
-                        Value::text(&p.company),
-                        Value::text(&p.mol),
-                        Value::text(&p.mol),
-                        Value::text(&p.city),
-                        Value::text(&p.city),
-                        Value::text(&p.address),
-                        Value::text(&p.address),
-                        Value::text(&p.phone),
-                        Value::text(&p.phone),
-                        blank(),
-                        Value::text(&p.email),
-                        Value::text(&p.vat_number),
-                        Value::text(&p.eik),
-                        blank(),
-                        blank(),
-                        blank(),
-                        blank(),
-                        blank(),
-                        blank(),
-                        Value::Int(PriceGroup::RETAIL.stored()),
-                        Value::Float(0.0),
-                        // 2 = client
-                        Value::Int(2),
-                        Value::Int(0),
-                        Value::Int(user_id),
-                        Value::Int(1),
-                        Value::DateTime(now),
-                        Value::Int(0),
-                        blank(),
-                        blank(),
-                        blank(),
-                        Value::Int(0),
-                    ],
-                )
-                .await?;
-            // A partner's code is free text; the new row's ID is unique and short.
-            tx.exec(
-                sql::SET_PARTNER_CODE,
-                &[Value::Text(id.to_string()), Value::Int(id)],
-            )
-            .await?;
-            Ok(id)
-        }
-    }
 }
 
 pub(crate) async fn last_usn_sequence_in(tx: &mut Tx<'_>, device: &str) -> Result<i64> {

@@ -5,14 +5,28 @@ use rust_decimal::Decimal;
 use crate::error::{Error, Result};
 use crate::model::*;
 use crate::money;
+use crate::partners::{PartnerDifference, find_partners_in, save_partner_in};
 use crate::sql;
 use crate::value::Value;
 use crate::warehouse::{
-    Tx, allocate_number, date_value, decimal_of, decimal_value, find_partners_in,
-    payment_type_from_row, save_partner_in, store_row_exists, timestamp,
+    Tx, allocate_number, date_value, decimal_of, decimal_value, payment_type_from_row, server_now,
+    store_row_exists,
 };
 
-pub(crate) async fn save_good_in(tx: &mut Tx<'_>, id: Option<i64>, g: &GoodData) -> Result<i64> {
+/// Whether Склад Pro gives a new good a zero store row in every object: in the costing modes
+/// that keep one row per good and object (`configkey23` 0 average price, 1 last purchase
+/// price), not in the lot modes (2 and up), where a row is made per lot as goods arrive — as
+/// Warehouse Open does it; Pro unverified.
+pub(crate) fn new_good_gets_store_rows(settings: &DatabaseSettings) -> bool {
+    matches!(settings.items_management, 0 | 1)
+}
+
+pub(crate) async fn save_good_in(
+    tx: &mut Tx<'_>,
+    settings: &DatabaseSettings,
+    id: Option<i64>,
+    g: &GoodData,
+) -> Result<i64> {
     if g.name.trim().is_empty() {
         return Err(Error::invalid(
             format!("good `{}`", g.code),
@@ -61,7 +75,6 @@ pub(crate) async fn save_good_in(tx: &mut Tx<'_>, id: Option<i64>, g: &GoodData)
                     &sql::update_good(g.price_group.column()),
                     &[
                         Value::text(&g.code),
-                        Value::text(&g.name),
                         Value::text(&g.name),
                         Value::text(&g.barcodes[0]),
                         Value::text(&g.barcodes[1]),
@@ -117,7 +130,10 @@ pub(crate) async fn save_good_in(tx: &mut Tx<'_>, id: Option<i64>, g: &GoodData)
                 Value::Int(0),
             ]);
             let id = tx.insert("goods", sql::GOOD_INSERT_COLUMNS, values).await?;
-            // Склад Pro keeps one store row per object for every good.
+            if !new_good_gets_store_rows(settings) {
+                return Ok(id);
+            }
+            // One store row per object (the service object too), as Склад Pro makes them.
             let objects = tx.rows(sql::OBJECT_IDS, &[]).await?;
             for o in objects.iter().filter_map(|r| r.int(0)) {
                 tx.insert(
@@ -273,8 +289,12 @@ struct Header {
     note: String,
 }
 
-async fn insert_lines(tx: &mut Tx<'_>, h: &Header, lines: &[PreparedLine]) -> Result<()> {
-    let now = timestamp();
+async fn insert_lines(
+    tx: &mut Tx<'_>,
+    h: &Header,
+    lines: &[PreparedLine],
+    now: chrono::NaiveDateTime,
+) -> Result<()> {
     for l in lines {
         tx.insert(
             "operations",
@@ -385,12 +405,13 @@ async fn check_stock(
     .await
 }
 
-/// Writes the whole document; returns its number and object.
+/// Writes the whole document; returns its number, its object, and where its partner in Склад
+/// Pro differs from the data given.
 pub(crate) async fn create_document_in(
     tx: &mut Tx<'_>,
     settings: &DatabaseSettings,
     doc: &NewDocument,
-) -> Result<(i64, i64)> {
+) -> Result<(i64, i64, Vec<PartnerDifference>)> {
     if doc.kind == DocumentKind::Sale && settings.uses_lots() {
         return Err(Error::Unsupported(
             "this Склад Pro database manages goods by lots (FIFO/LIFO/…); the sync writes Orders only here".into(),
@@ -427,14 +448,9 @@ pub(crate) async fn create_document_in(
     };
     let lines = prepare_lines(tx, settings, &doc.lines).await?;
 
-    let (partner_id, partner_name) = match &doc.partner {
-        PartnerChoice::Existing(id) => {
-            let row = tx
-                .one(sql::PARTNER_EXISTS, &[Value::Int(*id)])
-                .await?
-                .ok_or(Error::UnknownPartner { partner_id: *id })?;
-            (*id, row.text(1).unwrap_or_default())
-        }
+    let mut differences = Vec::new();
+    let partner_id = match &doc.partner {
+        PartnerChoice::Existing(id) => *id,
         PartnerChoice::Upsert { keys, data } => {
             let mut found = None;
             for key in keys {
@@ -443,10 +459,18 @@ pub(crate) async fn create_document_in(
                     break;
                 }
             }
-            let id = save_partner_in(tx, found, data, doc.user_id).await?;
-            (id, data.company.clone())
+            let saved = save_partner_in(tx, found, data, doc.user_id).await?;
+            differences = saved.differences;
+            saved.id
         }
     };
+    // The name as Склад Pro holds it (an existing partner keeps its own).
+    let partner_name = tx
+        .one(sql::PARTNER_EXISTS, &[Value::Int(partner_id)])
+        .await?
+        .ok_or(Error::UnknownPartner { partner_id })?
+        .text(1)
+        .unwrap_or_default();
 
     if let Some(usn) = &doc.usn {
         if !crate::usn::is_usn(&usn.usn) {
@@ -478,7 +502,8 @@ pub(crate) async fn create_document_in(
         date: date_value(doc.date),
         note: doc.reference.clone(),
     };
-    insert_lines(tx, &header, &lines).await?;
+    let now = server_now(tx).await?;
+    insert_lines(tx, &header, &lines, now).await?;
     check_stock(
         tx,
         settings,
@@ -489,9 +514,11 @@ pub(crate) async fn create_document_in(
     )
     .await?;
     let total = total_of(settings, &lines);
-    let now = timestamp();
 
     if let Some(pt) = payment_type {
+        // Every row of the document carries the due row's EndDate (its due date, the document
+        // date): Склад Pro's due-date reports group a document's rows by it.
+        let due_date = header.date.clone();
         let payment = |qtty: Decimal, mode: i64, date: Value, transaction: &str| {
             vec![
                 Value::Int(number),
@@ -501,12 +528,12 @@ pub(crate) async fn create_document_in(
                 decimal_value(qtty),
                 Value::Int(mode),
                 Value::Int(1),
-                date.clone(),
+                date,
                 Value::Int(doc.user_id),
                 Value::DateTime(now),
                 Value::Int(pt.id),
                 Value::text(transaction),
-                date,
+                due_date.clone(),
             ]
         };
         tx.insert(
@@ -568,7 +595,7 @@ pub(crate) async fn create_document_in(
         )
         .await?;
     }
-    Ok((number, doc.object_id))
+    Ok((number, doc.object_id, differences))
 }
 
 struct OldLine {
@@ -649,6 +676,7 @@ pub(crate) async fn replace_lines_in(
     kind: DocumentKind,
     params: &[Value],
     lines: &[NewLine],
+    user_id: i64,
 ) -> Result<()> {
     let (header, old) = read_header_and_lines(tx, settings, kind, params).await?;
     refuse_fiscal(tx, kind, header.number).await?;
@@ -659,7 +687,8 @@ pub(crate) async fn replace_lines_in(
         params,
     )
     .await?;
-    insert_lines(tx, &header, &new).await?;
+    let now = server_now(tx).await?;
+    insert_lines(tx, &header, &new, now).await?;
     check_stock(tx, settings, kind, header.object_id, &new, None).await?;
     if kind == DocumentKind::Sale {
         let mut p = vec![decimal_value(total_of(settings, &new))];
@@ -667,8 +696,57 @@ pub(crate) async fn replace_lines_in(
         tx.exec(&sql::update_due_payment(settings.numbering_per_object), &p)
             .await?;
     }
+    log_document(tx, LogAction::Edit, &header, user_id, now).await
+}
+
+/// What the application log records of a document.
+#[derive(Clone, Copy)]
+enum LogAction {
+    Edit,
+    Annul,
+}
+
+/// One `applicationlog` row in Склад Pro's words: "Редакция на поръчка №0000000012 от
+/// 01.02.2025", "Анулиране на продажба №…".
+async fn log_document(
+    tx: &mut Tx<'_>,
+    action: LogAction,
+    header: &Header,
+    user_id: i64,
+    now: chrono::NaiveDateTime,
+) -> Result<()> {
+    let date = header
+        .date
+        .as_datetime()
+        .map(|d| d.format("%d.%m.%Y").to_string())
+        .unwrap_or_default();
+    let what = match header.kind {
+        DocumentKind::Sale => "продажба",
+        DocumentKind::Order => "поръчка",
+    };
+    let verb = match action {
+        LogAction::Edit => "Редакция",
+        LogAction::Annul => "Анулиране",
+    };
+    tx.exec(
+        sql::APPLICATION_LOG,
+        &[
+            Value::text(&format!(
+                "{verb} на {what} №{:010} от {date}",
+                header.number
+            )),
+            Value::Int(user_id),
+            Value::DateTime(now),
+            Value::text(LOG_SOURCE),
+        ],
+    )
+    .await?;
     Ok(())
 }
+
+/// `applicationlog.MessageSource` of the rows this program writes (Склад Pro writes its own
+/// product name there).
+const LOG_SOURCE: &str = "skladsync";
 
 pub(crate) async fn annul_in(
     tx: &mut Tx<'_>,
@@ -695,27 +773,6 @@ pub(crate) async fn annul_in(
         &[Value::Text(format!("{}{}", kind.prefix(), header.number))],
     )
     .await?;
-    let date = header
-        .date
-        .as_datetime()
-        .map(|d| d.format("%d.%m.%Y").to_string())
-        .unwrap_or_default();
-    let what = match kind {
-        DocumentKind::Sale => "продажба",
-        DocumentKind::Order => "поръчка",
-    };
-    tx.exec(
-        sql::APPLICATION_LOG,
-        &[
-            Value::text(&format!(
-                "Анулиране на {what} №{:010} от {date}",
-                header.number
-            )),
-            Value::Int(user_id),
-            Value::DateTime(timestamp()),
-            Value::text("skladsync"),
-        ],
-    )
-    .await?;
-    Ok(())
+    let now = server_now(tx).await?;
+    log_document(tx, LogAction::Annul, &header, user_id, now).await
 }

@@ -77,7 +77,8 @@ async fn claims_hold(engine: Engine) {
             &claim,
         )
         .await
-        .unwrap();
+        .unwrap()
+        .0;
     assert!(other.is_claimed(&claim).await.unwrap());
     let partners = count(&wh, "partners").await;
     let lines = count(&wh, "operations").await;
@@ -126,7 +127,8 @@ async fn claims_hold(engine: Engine) {
             &second,
         )
         .await
-        .unwrap();
+        .unwrap()
+        .0;
     assert_ne!(doc.number, first.number);
 
     // The claims are `nextacct` rows no number series reads.
@@ -158,7 +160,8 @@ async fn claims_hold(engine: Engine) {
     let again = other
         .create_claimed_document(&order(object, user, good, "a@example.bg", None), &claim)
         .await
-        .unwrap();
+        .unwrap()
+        .0;
     assert!(wh.is_claimed(&claim).await.unwrap());
     // Numbering goes on as before.
     let plain = wh

@@ -291,7 +291,7 @@ async fn partners_found_and_saved(engine: Engine) {
     )
     .await;
     let user = first_user(&wh).await;
-    let id = wh.save_partner(None, &company(), user).await.unwrap();
+    let id = wh.save_partner(None, &company(), user).await.unwrap().id;
     for key in [
         PartnerKey::Eik("123456786".into()),
         PartnerKey::VatNumber("BG123456786".into()),
@@ -319,16 +319,26 @@ async fn partners_found_and_saved(engine: Engine) {
         "empty text is a single space"
     );
 
+    // An update fills only empty fields: the city Склад Pro holds stays, the difference is
+    // returned for review.
     let mut changed = company();
     changed.city = "София".into();
-    wh.save_partner(Some(id), &changed, user).await.unwrap();
+    let saved = wh.save_partner(Some(id), &changed, user).await.unwrap();
     assert_eq!(
         wh.find_partners(&PartnerKey::Eik("123456786".into()))
             .await
             .unwrap()[0]
             .data
             .city,
-        "София"
+        "Пловдив"
+    );
+    assert_eq!(
+        saved
+            .differences
+            .iter()
+            .map(|d| (d.column, d.in_order.as_str()))
+            .collect::<Vec<_>>(),
+        [("City", "София")]
     );
     assert!(
         wh.find_partners(&PartnerKey::Eik("999999999".into()))
@@ -421,7 +431,11 @@ async fn goods_and_groups_saved(engine: Engine) {
         )
         .await
         .unwrap();
-    assert_eq!(name2[0].text(0).as_deref(), Some("Подаръчна карта 20"));
+    assert_eq!(
+        name2[0].text(0).as_deref(),
+        Some("Подаръчна карта"),
+        "the print name stays as the user keeps it"
+    );
 
     let mut bad = data.clone();
     bad.group_id = 9_999;
@@ -645,6 +659,7 @@ async fn lines_replaced_and_document_annulled(engine: Engine) {
             doc.number,
             object,
             &[line(5, dec!(3), dec!(4)), line(2, dec!(1), dec!(10))],
+            user,
         )
         .await
         .unwrap();
@@ -684,13 +699,20 @@ async fn lines_replaced_and_document_annulled(engine: Engine) {
     assert_eq!(count(&wh, "nextacct").await, 0);
     assert_eq!(store_qty(&wh, object, 2).await, b2);
     assert_eq!(store_qty(&wh, object, 5).await, b5);
-    let log = wh
-        .query("SELECT `Message` FROM `applicationlog`", &[])
+    let log: Vec<Option<String>> = wh
+        .query("SELECT `Message` FROM `applicationlog` ORDER BY `ID`", &[])
         .await
-        .unwrap();
+        .unwrap()
+        .iter()
+        .map(|r| r.text(0))
+        .collect();
     assert_eq!(
-        log[0].text(0).as_deref(),
-        Some("Анулиране на продажба №0000000001 от 01.03.2026")
+        log,
+        [
+            Some("Редакция на продажба №0000000001 от 01.03.2026".to_owned()),
+            Some("Анулиране на продажба №0000000001 от 01.03.2026".to_owned())
+        ],
+        "the edit and the annulment, as Склад Pro logs them"
     );
     assert!(
         wh.find_documents_by_reference("CC#3001")
@@ -797,7 +819,7 @@ async fn two_writers_get_distinct_gapless_numbers(engine: Engine) {
     .await;
     let object = first_object(&wh).await;
     let user = first_user(&wh).await;
-    let partner = wh.save_partner(None, &company(), user).await.unwrap();
+    let partner = wh.save_partner(None, &company(), user).await.unwrap().id;
     // Two independent connections, as two programs would have.
     let a = Warehouse::connect(&db.connection).await.unwrap();
     let b = Warehouse::connect(&db.connection).await.unwrap();

@@ -407,6 +407,11 @@ impl App {
                     if supto {
                         pick_one(ui, t, t.active_user, &mut i.active_user, users.as_deref());
                     }
+                    if i.active_user.is_none() && wh.is_some() {
+                        ui.label(t.written_as);
+                        ui.label(t.service_user);
+                        ui.end_row();
+                    }
                     pick_one(ui, t, t.object, &mut i.object, objects.as_deref());
                     check_row(ui, t.pull_products, &mut i.pull_products);
                     check_row(ui, t.prices_in_eur, &mut i.prices_in_eur);

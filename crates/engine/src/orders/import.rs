@@ -8,8 +8,8 @@ use chrono::{DateTime, Duration, Utc};
 use futures::TryStreamExt;
 use skladsync_cloudcart::{Client, Id, ListedOrder, Order, OrderDetail, UndecodableOrder};
 use skladsync_warehouse::{
-    Document, DocumentKind, NewDocument, PaidAmount, PartnerChoice, PriceGroup, UsnRecord, Value,
-    Warehouse, usn,
+    Document, DocumentKind, NewDocument, PaidAmount, PartnerChoice, PriceGroup, SERVICE_USER_ID,
+    UsnRecord, Value, Warehouse, usn,
 };
 
 use super::listing;
@@ -190,6 +190,11 @@ impl<'a> Importer<'a> {
         } else {
             Some(RunLock::acquire(journal, &server.id, reporter).await?)
         };
+        let user_id = import.active_user.unwrap_or(SERVICE_USER_ID);
+        reporter.log(
+            Level::Info,
+            crate::lookups::documents_written_as(wh, import.active_user).await?,
+        );
         reporter.phase("Четене на стоките от Склад Pro");
         let goods = wh.goods(&[], PriceGroup::RETAIL).await?.goods;
         let vat_rates: HashMap<_, _> = wh
@@ -216,7 +221,7 @@ impl<'a> Importer<'a> {
             host: shop_host(shop),
             supto,
             catalog,
-            user_id: import.active_user.unwrap_or(1),
+            user_id,
             object_id,
             zone,
             _lock: lock,
@@ -532,11 +537,20 @@ impl<'a> Importer<'a> {
             } else {
                 None
             };
-            let partner = self.partner_choice(&plan).await?;
+            let partner = PartnerChoice::Upsert {
+                keys: plan.partner_keys.clone(),
+                data: Box::new(plan.partner.clone()),
+            };
             let new = self.new_document(&plan, partner, usn_record.clone());
             let claim = reference::order_claim(&self.host, &id);
             match self.wh.create_claimed_document(&new, &claim).await {
-                Ok(doc) => break (doc, usn_record),
+                Ok((doc, differences)) => {
+                    // The partner kept what Склад Pro holds; each difference is for review.
+                    for d in differences {
+                        self.problem(Level::Warning, &id, d.to_string());
+                    }
+                    break (doc, usn_record);
+                }
                 Err(skladsync_warehouse::Error::InvalidInput { item, .. })
                     if item.starts_with("УНП") && shop_usn.is_none() && attempts < USN_ATTEMPTS =>
                 {
@@ -582,38 +596,6 @@ impl<'a> Importer<'a> {
         Ok(Outcome::Created {
             kind: doc.kind,
             number: doc.number,
-        })
-    }
-
-    /// The partner found by the first key that matches, updated with the order's billing data;
-    /// a field the order leaves empty keeps what Склад Pro holds (a later order without a VAT
-    /// number does not erase it).
-    async fn partner_choice(&self, plan: &Plan) -> Result<PartnerChoice, Fail> {
-        let mut data = plan.partner.clone();
-        for key in &plan.partner_keys {
-            let found = self.wh.find_partners(key).await.map_err(Fail::warehouse)?;
-            if let Some(p) = found.into_iter().next() {
-                let old = p.data;
-                for (new, old) in [
-                    (&mut data.company, old.company),
-                    (&mut data.mol, old.mol),
-                    (&mut data.city, old.city),
-                    (&mut data.address, old.address),
-                    (&mut data.phone, old.phone),
-                    (&mut data.email, old.email),
-                    (&mut data.vat_number, old.vat_number),
-                    (&mut data.eik, old.eik),
-                ] {
-                    if new.trim().is_empty() {
-                        *new = old;
-                    }
-                }
-                break;
-            }
-        }
-        Ok(PartnerChoice::Upsert {
-            keys: plan.partner_keys.clone(),
-            data: Box::new(data),
         })
     }
 
@@ -1076,7 +1058,8 @@ impl<'a> Importer<'a> {
         new.converts_order = (order_doc.object_id == new.object_id).then_some(order_doc.number);
         let claim = reference::sale_claim(&self.host, &plan.order_id);
         let sale = match self.wh.create_claimed_document(&new, &claim).await {
-            Ok(sale) => sale,
+            // The Order's own partner: nothing of it is changed, so nothing to review.
+            Ok((sale, _)) => sale,
             Err(skladsync_warehouse::Error::Claimed { .. }) => {
                 // Another importer wrote the Sale (and annuls the Order); the next run binds it.
                 self.reporter.log(
@@ -1148,7 +1131,13 @@ impl<'a> Importer<'a> {
             return Ok(Outcome::Edited { number: doc.number });
         }
         self.wh
-            .replace_document_lines(DocumentKind::Order, doc.number, doc.object_id, &plan.lines)
+            .replace_document_lines(
+                DocumentKind::Order,
+                doc.number,
+                doc.object_id,
+                &plan.lines,
+                self.user_id,
+            )
             .await
             .map_err(Fail::warehouse)?;
         b.plan_hash = plan.hash.clone();
