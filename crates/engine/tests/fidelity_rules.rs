@@ -340,7 +340,7 @@ async fn an_orders_partner_keeps_its_data_and_the_run_names_the_user() {
     assert_eq!(r.text(6).as_deref(), Some("maria@example.bg"));
     let lines = wh
         .query(
-            "SELECT `PartnerID`, `UserID` FROM `operations` WHERE `Note` LIKE 'CC#%'",
+            "SELECT `PartnerID`, `UserID` FROM `operations` WHERE `Note` LIKE 'CC:%'",
             &[],
         )
         .await
