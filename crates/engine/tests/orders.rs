@@ -14,6 +14,10 @@ use skladsync_engine::settings::{EditionSetting, PaymentTypeMapping, Server, Spe
 use skladsync_engine::*;
 use skladsync_warehouse::*;
 
+#[path = "support/mysql.rs"]
+mod mysql_support;
+use mysql_support::{MySqlDrop, mysql_database};
+
 struct Fixture {
     _dir: tempfile::TempDir,
     wh: Warehouse,
@@ -28,62 +32,6 @@ struct Fixture {
     _mysql: Option<MySqlDrop>,
 }
 
-/// A MariaDB/MySQL database made for one test and dropped after it.
-struct MySqlDrop(String, String);
-
-impl Drop for MySqlDrop {
-    fn drop(&mut self) {
-        let (server, db) = (self.0.clone(), self.1.clone());
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                use sqlx::Connection as _;
-                if let Ok(mut c) = sqlx::MySqlConnection::connect(&server).await {
-                    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                        "DROP DATABASE IF EXISTS `{db}`"
-                    )))
-                    .execute(&mut c)
-                    .await;
-                }
-            });
-        })
-        .join();
-    }
-}
-
-async fn mysql_database() -> (Connection, MySqlDrop) {
-    use sqlx::Connection as _;
-    let url = std::env::var("SKLADSYNC_TEST_MYSQL_URL").expect(
-        "the MariaDB tests need SKLADSYNC_TEST_MYSQL_URL, e.g. mysql://root@127.0.0.1:3306/test",
-    );
-    let server = match url.rfind('/') {
-        Some(i) if i > "mysql://".len() => url[..i].to_owned(),
-        _ => url,
-    };
-    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let db = format!(
-        "skladsync_orders_{}_{}",
-        std::process::id(),
-        N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
-    );
-    let mut c = sqlx::MySqlConnection::connect(&server).await.unwrap();
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-        "CREATE DATABASE `{db}` CHARACTER SET utf8mb4"
-    )))
-    .execute(&mut c)
-    .await
-    .unwrap();
-    (
-        Connection::MySql {
-            url: format!("{server}/{db}"),
-        },
-        MySqlDrop(server, db),
-    )
-}
-
 async fn fixture_with(blank: BlankDatabase) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let connection = Connection::Sqlite {
@@ -93,7 +41,7 @@ async fn fixture_with(blank: BlankDatabase) -> Fixture {
 }
 
 async fn mysql_fixture() -> Fixture {
-    let (connection, drop) = mysql_database().await;
+    let (connection, drop) = mysql_database("orders").await;
     fixture_on(
         tempfile::tempdir().unwrap(),
         connection,

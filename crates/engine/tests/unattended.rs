@@ -21,38 +21,16 @@ use skladsync_engine::settings::{EditionSetting, PaymentTypeMapping, Server, Spe
 use skladsync_engine::*;
 use skladsync_warehouse::*;
 
+#[path = "support/mysql.rs"]
+mod mysql_support;
+use mysql_support::{MySqlDrop, mysql_database};
+
 const CHILD_ENV: &str = "SKLADSYNC_UNATTENDED_CHILD";
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Db {
     Sqlite,
     MariaDb,
-}
-
-/// A MariaDB database made for one test and dropped after it.
-struct MySqlDrop(String, String);
-
-impl Drop for MySqlDrop {
-    fn drop(&mut self) {
-        let (server, db) = (self.0.clone(), self.1.clone());
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                use sqlx::Connection as _;
-                if let Ok(mut c) = sqlx::MySqlConnection::connect(&server).await {
-                    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                        "DROP DATABASE IF EXISTS `{db}`"
-                    )))
-                    .execute(&mut c)
-                    .await;
-                }
-            });
-        })
-        .join();
-    }
 }
 
 async fn connection(db: Db, dir: &Path) -> (Connection, Option<MySqlDrop>) {
@@ -64,32 +42,8 @@ async fn connection(db: Db, dir: &Path) -> (Connection, Option<MySqlDrop>) {
             None,
         ),
         Db::MariaDb => {
-            use sqlx::Connection as _;
-            let url = std::env::var("SKLADSYNC_TEST_MYSQL_URL")
-                .expect("the MariaDB tests need SKLADSYNC_TEST_MYSQL_URL");
-            let server = match url.rfind('/') {
-                Some(i) if i > "mysql://".len() => url[..i].to_owned(),
-                _ => url,
-            };
-            static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-            let name = format!(
-                "skladsync_unattended_{}_{}",
-                std::process::id(),
-                N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
-            );
-            let mut c = sqlx::MySqlConnection::connect(&server).await.unwrap();
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                "CREATE DATABASE `{name}` CHARACTER SET utf8mb4"
-            )))
-            .execute(&mut c)
-            .await
-            .unwrap();
-            (
-                Connection::MySql {
-                    url: format!("{server}/{name}"),
-                },
-                Some(MySqlDrop(server, name)),
-            )
+            let (c, drop) = mysql_database("unattended").await;
+            (c, Some(drop))
         }
     }
 }

@@ -13,6 +13,11 @@ use skladsync_engine::settings::{PaymentTypeMapping, Server, SpecialGoods};
 use skladsync_engine::*;
 use skladsync_warehouse::*;
 
+#[path = "../support/mysql.rs"]
+mod mysql_support;
+pub use mysql_support::MySqlDrop;
+use mysql_support::mysql_database;
+
 pub struct Fixture {
     pub _dir: tempfile::TempDir,
     pub wh: Warehouse,
@@ -28,64 +33,10 @@ pub struct Fixture {
     pub _mysql: Option<MySqlDrop>,
 }
 
-/// A MariaDB/MySQL database made for one test and dropped after it.
-pub struct MySqlDrop(String, String);
-
-impl Drop for MySqlDrop {
-    fn drop(&mut self) {
-        let (server, db) = (self.0.clone(), self.1.clone());
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                use sqlx::Connection as _;
-                if let Ok(mut c) = sqlx::MySqlConnection::connect(&server).await {
-                    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                        "DROP DATABASE IF EXISTS `{db}`"
-                    )))
-                    .execute(&mut c)
-                    .await;
-                }
-            });
-        })
-        .join();
-    }
-}
-
-async fn mysql_connection() -> (Connection, MySqlDrop) {
-    use sqlx::Connection as _;
-    let url = std::env::var("SKLADSYNC_TEST_MYSQL_URL").expect("SKLADSYNC_TEST_MYSQL_URL");
-    let server = match url.rfind('/') {
-        Some(i) if i > "mysql://".len() => url[..i].to_owned(),
-        _ => url,
-    };
-    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let db = format!(
-        "skladsync_fidelity_{}_{}",
-        std::process::id(),
-        N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
-    );
-    let mut c = sqlx::MySqlConnection::connect(&server).await.unwrap();
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-        "CREATE DATABASE `{db}` CHARACTER SET utf8mb4"
-    )))
-    .execute(&mut c)
-    .await
-    .unwrap();
-    (
-        Connection::MySql {
-            url: format!("{server}/{db}"),
-        },
-        MySqlDrop(server, db),
-    )
-}
-
 pub async fn fixture(blank: BlankDatabase, mysql: bool) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let (connection, drop) = if mysql {
-        let (c, d) = mysql_connection().await;
+        let (c, d) = mysql_database("fidelity").await;
         (c, Some(d))
     } else {
         (
