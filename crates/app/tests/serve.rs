@@ -153,6 +153,28 @@ async fn serve_runs_attaches_refuses_a_second_copy_and_stops_cleanly_on_sigterm(
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 
+    // Commands of the attached window are carried out in the order sent.
+    for i in 1..=20 {
+        window.send(EngineCommand::RenameServer {
+            server: "shop1".into(),
+            name: format!("Магазин {i}"),
+        });
+    }
+    let mut replies = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while replies.len() < 20 {
+        replies.extend(window.drain_replies());
+        assert!(Instant::now() < deadline, "replies: {replies:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(replies.iter().all(|r| *r == Reply::Done), "{replies:?}");
+    let Reply::Settings { settings: held } =
+        remote.execute(&EngineCommand::Settings).await.unwrap()
+    else {
+        panic!("no settings");
+    };
+    assert_eq!(held.servers[0].name, "Магазин 20");
+
     // SIGTERM in the middle of the export.
     let asked = Instant::now();
     let killed = Command::new("kill")

@@ -32,6 +32,8 @@ enum Backend {
         remote: RemoteEngine,
         status: Arc<Mutex<Status>>,
         waker: Arc<Waker>,
+        /// Immediate commands, sent one after the other (see [`Command::is_immediate`]).
+        in_order: mpsc::UnboundedSender<Command>,
     },
 }
 
@@ -71,11 +73,22 @@ impl EngineHandle {
                 follow(remote, up_tx, status, waker).await;
             });
         }
+        let (in_order, mut queue) = mpsc::unbounded_channel::<Command>();
+        {
+            let (remote, waker, tx) = (remote.clone(), waker.clone(), reply_tx.clone());
+            runtime.spawn(async move {
+                while let Some(command) = queue.recv().await {
+                    let _ = tx.send(remote_reply(&remote, &command).await);
+                    waker();
+                }
+            });
+        }
         EngineHandle {
             backend: Backend::Remote {
                 remote,
                 status,
                 waker,
+                in_order,
             },
             runtime,
             updates: Mutex::new(up_rx),
@@ -171,17 +184,21 @@ impl EngineHandle {
                 }
             },
             Backend::Fake { sent, .. } => sent.lock().expect("sent").push(command),
-            Backend::Remote { remote, waker, .. } => {
-                let (remote, waker) = (remote.clone(), waker.clone());
-                self.runtime.spawn(async move {
-                    let reply = remote.execute(&command).await.unwrap_or_else(|e| {
-                        Reply::refused(Refusal::Failed {
-                            message: e.to_string(),
-                        })
+            Backend::Remote {
+                in_order,
+                remote,
+                waker,
+                ..
+            } => {
+                if command.is_immediate() {
+                    let _ = in_order.send(command);
+                } else {
+                    let (remote, waker) = (remote.clone(), waker.clone());
+                    self.runtime.spawn(async move {
+                        let _ = tx.send(remote_reply(&remote, &command).await);
+                        waker();
                     });
-                    let _ = tx.send(reply);
-                    waker();
-                });
+                }
             }
         }
     }
@@ -254,6 +271,15 @@ impl FakeEngine {
     pub fn set_status(&self, status: Status) {
         *self.status.lock().expect("status") = status;
     }
+}
+
+/// A command carried out by a running service; a failed request is a refusal.
+async fn remote_reply(remote: &RemoteEngine, command: &Command) -> Reply {
+    remote.execute(command).await.unwrap_or_else(|e| {
+        Reply::refused(Refusal::Failed {
+            message: e.to_string(),
+        })
+    })
 }
 
 /// Follow an attached service: its updates into the handle, its status refreshed on each

@@ -175,6 +175,24 @@ pub enum Command {
     },
 }
 
+impl Command {
+    /// Whether the engine carries the command out without waiting on a database, a shop or the
+    /// journal (runs, stops, settings, secrets). Such commands are carried out in the order they
+    /// are sent, also by an attached window; look-ups may answer in any order.
+    pub fn is_immediate(&self) -> bool {
+        !matches!(
+            self,
+            Command::QueueList { .. }
+                | Command::QueueDismiss { .. }
+                | Command::History { .. }
+                | Command::TestWarehouse { .. }
+                | Command::TestShop { .. }
+                | Command::LoadGoods { .. }
+                | Command::Check { .. }
+        )
+    }
+}
+
 /// Why the engine did not do what a command asked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[serde(tag = "refusal", rename_all = "snake_case")]

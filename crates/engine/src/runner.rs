@@ -214,6 +214,9 @@ impl Engine {
     /// in the order given; the others come back to be awaited with [`Engine::execute`]. Must be
     /// called within the engine's tokio runtime.
     pub fn execute_now(&self, command: Command) -> Result<Reply, Command> {
+        if !command.is_immediate() {
+            return Err(command);
+        }
         let inner = &self.inner;
         let result = match command {
             Command::Start {
