@@ -52,10 +52,11 @@ async fn serve_runs_attaches_refuses_a_second_copy_and_stops_cleanly_on_sigterm(
     })
     .await
     .unwrap();
-    // A shop that takes 10 requests a second: the export of 300 goods takes long enough to be
-    // stopped in the middle.
+    // A shop that takes 60 requests a minute: the export of 300 goods pushes a first burst and
+    // then waits for the shop's next minute — long enough to be stopped in the middle, and the
+    // stop must reach it while it waits.
     let sandbox = Sandbox::start(SandboxConfig {
-        rate_limit_per_minute: Some(600),
+        rate_limit_per_minute: Some(60),
         ..Default::default()
     })
     .await
@@ -102,6 +103,14 @@ async fn serve_runs_attaches_refuses_a_second_copy_and_stops_cleanly_on_sigterm(
     // The window's engine handle attaches to the same engine.
     let window = skladsync_engine::EngineHandle::attach(remote.clone(), Box::new(|| {}));
     assert!(window.is_attached());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !window.is_following() {
+        assert!(
+            Instant::now() < deadline,
+            "the window never received the updates"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let (seen, read_only) = window.settings();
     assert_eq!(read_only, None);
     assert_eq!(seen.servers[0].name, "Магазин");
@@ -140,13 +149,13 @@ async fn serve_runs_attaches_refuses_a_second_copy_and_stops_cleanly_on_sigterm(
     assert_eq!(st.servers["shop1"].running, Some(Task::Export));
     // The window's handle sees the same run.
     let deadline = Instant::now() + Duration::from_secs(10);
+    let mut saw_progress = false;
     loop {
-        let events = window.drain_events();
-        if events
+        saw_progress |= window
+            .drain_events()
             .iter()
-            .any(|e| e.run == run && matches!(e.event, Event::Progress { .. }))
-            && window.status().servers.get("shop1").and_then(|s| s.run) == Some(run)
-        {
+            .any(|e| e.run == run && matches!(e.event, Event::Progress { .. }));
+        if saw_progress && window.status().servers.get("shop1").and_then(|s| s.run) == Some(run) {
             break;
         }
         assert!(Instant::now() < deadline, "the window saw no progress");

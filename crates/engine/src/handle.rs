@@ -34,6 +34,8 @@ enum Backend {
         waker: Arc<Waker>,
         /// Immediate commands, sent one after the other (see [`Command::is_immediate`]).
         in_order: mpsc::UnboundedSender<Command>,
+        /// The service's updates are being received.
+        following: Arc<std::sync::atomic::AtomicBool>,
     },
 }
 
@@ -67,10 +69,12 @@ impl EngineHandle {
         let status = Arc::new(Mutex::new(Status::default()));
         let waker = Arc::new(waker);
         let runtime = tokio::runtime::Handle::current();
+        let following = Arc::new(std::sync::atomic::AtomicBool::new(false));
         {
             let (remote, status, waker) = (remote.clone(), status.clone(), waker.clone());
+            let following = following.clone();
             runtime.spawn(async move {
-                follow(remote, up_tx, status, waker).await;
+                follow(remote, up_tx, status, waker, following).await;
             });
         }
         let (in_order, mut queue) = mpsc::unbounded_channel::<Command>();
@@ -89,6 +93,7 @@ impl EngineHandle {
                 status,
                 waker,
                 in_order,
+                following,
             },
             runtime,
             updates: Mutex::new(up_rx),
@@ -129,6 +134,17 @@ impl EngineHandle {
         match &self.backend {
             Backend::Local(e) => Some(e),
             Backend::Remote { .. } | Backend::Fake { .. } => None,
+        }
+    }
+
+    /// Whether the updates of the engine reach this handle: always for this process's engine;
+    /// for an attached service, once its update stream is open (and while it stays open).
+    pub fn is_following(&self) -> bool {
+        match &self.backend {
+            Backend::Remote { following, .. } => {
+                following.load(std::sync::atomic::Ordering::SeqCst)
+            }
+            _ => true,
         }
     }
 
@@ -289,6 +305,7 @@ async fn follow(
     tx: mpsc::UnboundedSender<Update>,
     status: Arc<Mutex<Status>>,
     waker: Arc<Waker>,
+    following: Arc<std::sync::atomic::AtomicBool>,
 ) {
     let refresh = |st: Status| {
         *status.lock().expect("status") = st;
@@ -301,6 +318,7 @@ async fn follow(
             continue;
         };
         let mut stream = Box::pin(stream);
+        following.store(true, std::sync::atomic::Ordering::SeqCst);
         if let Ok(st) = remote.status().await {
             refresh(st);
         }
@@ -319,7 +337,10 @@ async fn follow(
                         }
                     }
                 }
-                Ok(Some(Err(_)) | None) => break,
+                Ok(Some(Err(_)) | None) => {
+                    following.store(false, std::sync::atomic::Ordering::SeqCst);
+                    break;
+                }
                 Err(_) => {
                     last = tokio::time::Instant::now();
                     if let Ok(st) = remote.status().await {
