@@ -8,6 +8,11 @@ use sqlx::Row as _;
 
 use crate::journal::{Journal, JournalError};
 
+/// The import's watermark: the newest shop update time imported, per server and shop.
+const WATERMARK: (&str, &str) = ("order_watermark", "watermark");
+/// When the orders of the last days were last read again by date, per server and shop.
+const SWEEP: (&str, &str) = ("order_sweep", "swept_at");
+
 const SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS order_bindings (shop TEXT NOT NULL, order_id TEXT NOT NULL, server TEXT NOT NULL, \
      kind TEXT NOT NULL, number INTEGER NOT NULL, object_id INTEGER NOT NULL, usn TEXT, usn_in_shop INTEGER NOT NULL DEFAULT 0, \
@@ -400,14 +405,7 @@ impl OrderStore {
         server: &str,
         shop: &str,
     ) -> Result<Option<DateTime<Utc>>, JournalError> {
-        let row =
-            sqlx::query("SELECT watermark FROM order_watermark WHERE server = ? AND shop = ?")
-                .bind(server.to_owned())
-                .bind(shop.to_owned())
-                .fetch_optional(self.journal.pool())
-                .await
-                .map_err(|e| self.err(e))?;
-        Ok(row.map(|r| ts(&r.get::<String, _>(0))))
+        self.moment(WATERMARK, server, shop).await
     }
 
     pub async fn set_watermark(
@@ -416,18 +414,9 @@ impl OrderStore {
         shop: &str,
         at: DateTime<Utc>,
     ) -> Result<(), JournalError> {
-        sqlx::query(
-            "INSERT INTO order_watermark (server, shop, watermark) VALUES (?, ?, ?) \
-             ON CONFLICT (server, shop) DO UPDATE SET watermark = excluded.watermark",
-        )
-        .bind(server.to_owned())
-        .bind(shop.to_owned())
-        .bind(at.to_rfc3339())
-        .execute(self.journal.pool())
-        .await
-        .map_err(|e| self.err(e))?;
-        Ok(())
+        self.set_moment(WATERMARK, server, shop, at).await
     }
+
     // ------------------------------------------------------------------ sweep
 
     /// When the orders of the last days were last read again by date.
@@ -436,13 +425,7 @@ impl OrderStore {
         server: &str,
         shop: &str,
     ) -> Result<Option<DateTime<Utc>>, JournalError> {
-        let row = sqlx::query("SELECT swept_at FROM order_sweep WHERE server = ? AND shop = ?")
-            .bind(server.to_owned())
-            .bind(shop.to_owned())
-            .fetch_optional(self.journal.pool())
-            .await
-            .map_err(|e| self.err(e))?;
-        Ok(row.map(|r| ts(&r.get::<String, _>(0))))
+        self.moment(SWEEP, server, shop).await
     }
 
     pub async fn set_last_sweep(
@@ -451,16 +434,44 @@ impl OrderStore {
         shop: &str,
         at: DateTime<Utc>,
     ) -> Result<(), JournalError> {
-        sqlx::query(
-            "INSERT INTO order_sweep (server, shop, swept_at) VALUES (?, ?, ?) \
-             ON CONFLICT (server, shop) DO UPDATE SET swept_at = excluded.swept_at",
-        )
-        .bind(server.to_owned())
-        .bind(shop.to_owned())
-        .bind(at.to_rfc3339())
-        .execute(self.journal.pool())
-        .await
-        .map_err(|e| self.err(e))?;
+        self.set_moment(SWEEP, server, shop, at).await
+    }
+
+    /// One moment kept per server and shop (`(table, column)`, both constants of this module).
+    async fn moment(
+        &self,
+        (table, column): (&str, &str),
+        server: &str,
+        shop: &str,
+    ) -> Result<Option<DateTime<Utc>>, JournalError> {
+        let sql = format!("SELECT {column} FROM {table} WHERE server = ? AND shop = ?");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(server.to_owned())
+            .bind(shop.to_owned())
+            .fetch_optional(self.journal.pool())
+            .await
+            .map_err(|e| self.err(e))?;
+        Ok(row.map(|r| ts(&r.get::<String, _>(0))))
+    }
+
+    async fn set_moment(
+        &self,
+        (table, column): (&str, &str),
+        server: &str,
+        shop: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), JournalError> {
+        let sql = format!(
+            "INSERT INTO {table} (server, shop, {column}) VALUES (?, ?, ?) \
+             ON CONFLICT (server, shop) DO UPDATE SET {column} = excluded.{column}"
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(server.to_owned())
+            .bind(shop.to_owned())
+            .bind(at.to_rfc3339())
+            .execute(self.journal.pool())
+            .await
+            .map_err(|e| self.err(e))?;
         Ok(())
     }
 
