@@ -1,29 +1,11 @@
 //! The headless command line, run as a user would: the real `skladsync` binary against a seeded
 //! SQLite Склад Pro database and the sandbox shop over HTTP.
 
-use std::process::Command;
-
 use cloudcart_sandbox::{Sandbox, SandboxConfig};
+#[path = "support/cli.rs"]
+mod cli_support;
+use cli_support::skladsync;
 use skladsync_warehouse::{BlankDatabase, Connection, SeedOptions, Warehouse};
-
-fn skladsync(
-    dir: &std::path::Path,
-    args: &[&str],
-    env: &[(String, String)],
-) -> (i32, String, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_skladsync"));
-    cmd.args(["--data-dir", &dir.display().to_string()])
-        .args(args);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().expect("skladsync runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 /// A seeded SQLite Склад Pro database with `goods` goods, and an empty sandbox shop.
 async fn warehouse_and_shop(

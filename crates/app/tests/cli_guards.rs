@@ -1,30 +1,12 @@
 //! The command line and the files and settings it must not spoil: the real `skladsync` binary
 //! against a seeded SQLite Склад Pro database and the sandbox shop over HTTP.
 
-use std::process::Command;
-
 use calamine::{Data, Reader, Xlsx, open_workbook};
 use cloudcart_sandbox::{Sandbox, SandboxConfig};
+#[path = "support/cli.rs"]
+mod cli_support;
+use cli_support::skladsync;
 use skladsync_warehouse::{BlankDatabase, Connection, SeedOptions, Warehouse};
-
-fn skladsync(
-    dir: &std::path::Path,
-    args: &[&str],
-    env: &[(String, String)],
-) -> (i32, String, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_skladsync"));
-    cmd.args(["--data-dir", &dir.display().to_string()])
-        .args(args);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().expect("skladsync runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 #[test]
 fn a_damaged_or_newer_settings_file_stops_the_command_line_and_stays_as_it_is() {

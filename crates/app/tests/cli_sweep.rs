@@ -1,29 +1,11 @@
 //! `skladsync queue sweep` and `queue release`, run as a user would: the real binary against a
 //! seeded SQLite Склад Pro database and the sandbox shop over HTTP.
 
-use std::process::Command;
-
 use cloudcart_sandbox::{Sandbox, SandboxConfig};
+#[path = "support/cli.rs"]
+mod cli_support;
+use cli_support::skladsync;
 use skladsync_warehouse::{BlankDatabase, Connection, SeedOptions, Warehouse};
-
-fn skladsync(
-    dir: &std::path::Path,
-    args: &[&str],
-    env: &[(String, String)],
-) -> (i32, String, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_skladsync"));
-    cmd.args(["--data-dir", &dir.display().to_string()])
-        .args(args);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().expect("skladsync runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sweep_imports_missed_orders_and_release_waits_for_the_annulment() {
