@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use skladsync_warehouse::Good;
 
 use crate::events::ItemProblem;
+use crate::report::{ExportProblem, Item};
 use crate::settings::CompareBy;
 
 /// The shop allows three variant parameters (option1…option3).
@@ -41,8 +42,12 @@ pub fn parse_catalog(text: &str) -> Option<(String, String)> {
     (!k.is_empty() && !v.is_empty()).then(|| (k.to_owned(), v.to_owned()))
 }
 
-fn describe(g: &Good) -> String {
-    format!("good {} „{}“ (code {})", g.id, g.name, g.code)
+fn describe(g: &Good) -> Item {
+    Item::Good {
+        id: g.id,
+        name: g.name.clone(),
+        key: (!g.code.is_empty()).then(|| g.code.clone()),
+    }
 }
 
 /// The compare key of a good and the SKU/barcode the shop variant gets.
@@ -57,14 +62,6 @@ pub fn keys_of(
         CompareBy::BarcodeToBarcode1 => (b1.clone(), b2, b1),
         CompareBy::SkuToBarcode2 => (b2.clone(), b2, b1),
         CompareBy::SkuToCode => (code.clone(), code, b1),
-    }
-}
-
-fn key_field(compare_by: CompareBy) -> &'static str {
-    match compare_by {
-        CompareBy::BarcodeToBarcode1 => "Баркод 1",
-        CompareBy::SkuToBarcode2 => "Баркод 2",
-        CompareBy::SkuToCode => "Код",
     }
 }
 
@@ -95,29 +92,25 @@ pub fn plan_products(
     for g in goods {
         match keys_of(g, compare_by).0 {
             Some(k) => by_key.entry(k).or_default().push(g),
-            None => problems.push(ItemProblem {
-                item: describe(g),
-                message: format!(
-                    "няма {}: въведете го в Склад Pro или сменете „Сравнявай по“ (no {} to match the shop by)",
-                    key_field(compare_by),
-                    key_field(compare_by)
-                ),
-            }),
+            None => problems.push(ItemProblem::new(
+                describe(g),
+                ExportProblem::NoKey { compare_by },
+            )),
         }
     }
     let mut usable: Vec<&Good> = Vec::new();
     for (key, gs) in &by_key {
         if gs.len() > 1 {
-            let ids: Vec<String> = gs.iter().map(|g| g.id.to_string()).collect();
+            let ids: Vec<i64> = gs.iter().map(|g| g.id).collect();
             for g in gs {
-                problems.push(ItemProblem {
-                    item: describe(g),
-                    message: format!(
-                        "{} {key} се повтаря при стоки {}: направете го уникален (the key is not unique)",
-                        key_field(compare_by),
-                        ids.join(", ")
-                    ),
-                });
+                problems.push(ItemProblem::new(
+                    describe(g),
+                    ExportProblem::KeyNotUnique {
+                        compare_by,
+                        key: key.clone(),
+                        goods: ids.clone(),
+                    },
+                ));
             }
         } else {
             usable.push(gs[0]);
@@ -143,10 +136,10 @@ pub fn plan_products(
     for (code, members) in families {
         if compare_by == CompareBy::SkuToCode && members.len() > 1 {
             for g in &members {
-                problems.push(ItemProblem {
-                    item: describe(g),
-                    message: "разновидностите имат общ код: сравнявайте по баркод или SKU ↔ Баркод 2 (variants share the code)".into(),
-                });
+                problems.push(ItemProblem::new(
+                    describe(g),
+                    ExportProblem::VariantsShareCode,
+                ));
             }
             continue;
         }
@@ -160,14 +153,13 @@ pub fn plan_products(
         }
         if parameters.len() > MAX_PARAMETERS {
             for g in &members {
-                problems.push(ItemProblem {
-                    item: describe(g),
-                    message: format!(
-                        "разновидността има {} параметъра ({}); магазинът приема най-много {MAX_PARAMETERS}",
-                        parameters.len(),
-                        parameters.join(", ")
-                    ),
-                });
+                problems.push(ItemProblem::new(
+                    describe(g),
+                    ExportProblem::TooManyParameters {
+                        parameters: parameters.clone(),
+                        max: MAX_PARAMETERS,
+                    },
+                ));
             }
             continue;
         }
@@ -185,29 +177,23 @@ pub fn plan_products(
                 .filter(|p| !values.contains_key(*p))
                 .collect();
             if !missing.is_empty() {
-                problems.push(ItemProblem {
-                    item: describe(g),
-                    message: format!(
-                        "липсва стойност за {} в полетата Каталог (напр. „{}-…“)",
-                        missing
-                            .iter()
-                            .map(|s| s.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                        missing[0]
-                    ),
-                });
+                problems.push(ItemProblem::new(
+                    describe(g),
+                    ExportProblem::MissingParameterValues {
+                        parameters: missing.iter().map(|s| s.to_string()).collect(),
+                    },
+                ));
                 continue;
             }
             let options: Vec<String> = parameters.iter().map(|p| values[p].clone()).collect();
             if let Some(first) = seen_options.get(&options) {
-                problems.push(ItemProblem {
-                    item: describe(g),
-                    message: format!(
-                        "същата разновидност ({}) е и стока {first}",
-                        options.join(" / ")
-                    ),
-                });
+                problems.push(ItemProblem::new(
+                    describe(g),
+                    ExportProblem::SameVariantAs {
+                        options: options.clone(),
+                        good: *first,
+                    },
+                ));
                 continue;
             }
             seen_options.insert(options.clone(), g.id);
@@ -324,7 +310,7 @@ mod tests {
         let about = |id: i64| {
             problems
                 .iter()
-                .filter(|p| p.item.starts_with(&format!("good {id} ")))
+                .filter(|p| matches!(p.item, Item::Good { id: g, .. } if g == id))
                 .count()
         };
         assert_eq!((about(2), about(3), about(4)), (1, 1, 1));

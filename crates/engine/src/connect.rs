@@ -4,8 +4,9 @@ use skladsync_cloudcart::{ApiKey, Client, ClientConfig};
 use skladsync_warehouse::{Connection, Warehouse};
 use tokio_util::sync::CancellationToken;
 
-use crate::conn_string::{splice_password, take_typed_password};
+use crate::conn_string::{SpliceError, splice_password, take_typed_password};
 use crate::error::EngineError;
+use crate::report::{SettingField, SettingIssue, SettingProblem};
 use crate::secrets::{SecretError, SecretStore};
 use crate::settings::{SecretRef, Server};
 
@@ -23,7 +24,13 @@ pub fn warehouse_connection(
     };
     let password = secrets.get(name)?;
     splice_password(&server.warehouse.connection, &password).map_err(|e| {
-        EngineError::InvalidSettings(vec![format!("Връзка със Склад Pro › Парола: {e}")])
+        EngineError::InvalidSettings(vec![SettingProblem {
+            field: SettingField::DatabasePassword,
+            issue: match e {
+                SpliceError::NotAscii => SettingIssue::PasswordNotAscii,
+                SpliceError::Unquotable => SettingIssue::PasswordUnquotable,
+            },
+        }])
     })
 }
 

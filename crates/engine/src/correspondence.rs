@@ -14,7 +14,7 @@ use crate::error::EngineError;
 use crate::events::Reporter;
 use crate::export::read_warehouse;
 use crate::settings::{CompareBy, Server};
-use crate::table_file::{Cell, Table, csv_bytes};
+use crate::report::Phase;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -31,19 +31,6 @@ pub enum MatchStatus {
     DuplicateInShop,
     /// The good or the variant has no key at all.
     NoKey,
-}
-
-impl MatchStatus {
-    pub fn label(self) -> &'static str {
-        match self {
-            MatchStatus::Matched => "Съвпада",
-            MatchStatus::OnlyInWarehouse => "Само в Склад Pro",
-            MatchStatus::OnlyInShop => "Само в магазина",
-            MatchStatus::DuplicateInWarehouse => "Повтаря се в Склад Pro",
-            MatchStatus::DuplicateInShop => "Повтаря се в магазина",
-            MatchStatus::NoKey => "Без код за сравнение",
-        }
-    }
 }
 
 /// One line of the check.
@@ -102,7 +89,7 @@ pub async fn check(
     reporter: &Reporter,
 ) -> Result<Vec<CorrespondenceRow>, EngineError> {
     let side = read_warehouse(wh, server, reporter).await?;
-    reporter.phase("Четене на продуктите от магазина");
+    reporter.phase(Phase::ReadingShopProducts);
     let variants: Vec<Variant> = shop
         .variants(VariantsQuery::default())
         .try_collect()
@@ -188,51 +175,3 @@ pub async fn check(
     Ok(rows)
 }
 
-/// The table for a file (see [`crate::table_file`]): one row per pair, numbers as numbers.
-pub fn table(rows: &[CorrespondenceRow]) -> Table {
-    Table {
-        sheet: "Съответствие",
-        headers: vec![
-            "Статус",
-            "Код за сравнение",
-            "ID стока",
-            "Код",
-            "Име",
-            "ID разновидност",
-            "ID продукт",
-            "SKU",
-            "Баркод",
-            "Цена Склад Pro",
-            "Цена магазин",
-            "Количество Склад Pro",
-            "Количество магазин",
-        ],
-        rows: rows
-            .iter()
-            .map(|r| {
-                let text = |s: &str| Cell::from(s);
-                vec![
-                    text(r.status.label()),
-                    text(&r.key),
-                    Cell::from(r.good_id),
-                    text(&r.good_code),
-                    text(&r.good_name),
-                    text(r.shop_variant_id.as_deref().unwrap_or_default()),
-                    text(r.shop_product_id.as_deref().unwrap_or_default()),
-                    text(&r.shop_sku),
-                    text(&r.shop_barcode),
-                    Cell::from(r.warehouse_price),
-                    Cell::from(r.shop_price),
-                    Cell::from(r.warehouse_quantity),
-                    Cell::from(r.shop_quantity),
-                ]
-            })
-            .collect(),
-    }
-}
-
-/// The table as CSV for Excel set to Bulgarian (see [`crate::table_file`]).
-pub fn to_csv(rows: &[CorrespondenceRow]) -> String {
-    let bytes = csv_bytes(&table(rows)).expect("CSV into memory");
-    String::from_utf8(bytes).expect("CSV of UTF-8 text is UTF-8")
-}

@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use crate::report::{Failure, Item, Note, Phase, Problem};
+
 /// The sync tasks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -22,15 +24,13 @@ pub enum Task {
 }
 
 impl Task {
-    pub fn label(self) -> &'static str {
-        match self {
-            Task::Export => "Експорт от Склад Pro",
-            Task::ProductPull => "Изтегляне на стоки от CloudCart",
-            Task::Correspondence => "Проверка съответствие на стоките",
-            Task::OrderImport => "Импорт от CloudCart",
-            Task::QueueRetry => "Опитай пак",
-        }
-    }
+    pub const ALL: [Task; 5] = [
+        Task::Export,
+        Task::ProductPull,
+        Task::Correspondence,
+        Task::OrderImport,
+        Task::QueueRetry,
+    ];
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -41,12 +41,20 @@ pub enum Level {
     Error,
 }
 
-/// A problem with one item: what it is, what is wrong, what to do.
+/// A problem with one item: what it is, and what is wrong (the app says what to do).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ItemProblem {
-    /// e.g. `good 123 "Тениска Витоша" (BarCode1 3800000000017)`.
-    pub item: String,
-    pub message: String,
+    pub item: Item,
+    pub problem: Problem,
+}
+
+impl ItemProblem {
+    pub fn new(item: Item, problem: impl Into<Problem>) -> ItemProblem {
+        ItemProblem {
+            item,
+            problem: problem.into(),
+        }
+    }
 }
 
 /// Counters of one run.
@@ -63,8 +71,14 @@ pub struct RunSummary {
 
 impl RunSummary {
     /// Record a problem with one item and tell the reporter about it.
-    pub fn report(&mut self, reporter: &Reporter, level: Level, item: String, message: String) {
-        let problem = ItemProblem { item, message };
+    pub fn report(
+        &mut self,
+        reporter: &Reporter,
+        level: Level,
+        item: Item,
+        problem: impl Into<Problem>,
+    ) {
+        let problem = ItemProblem::new(item, problem);
         reporter.item(level, problem.clone());
         self.problems.push(problem);
     }
@@ -83,7 +97,7 @@ pub enum Event {
     },
     Phase {
         task: Task,
-        phase: String,
+        phase: Phase,
     },
     Progress {
         task: Task,
@@ -98,7 +112,7 @@ pub enum Event {
     Log {
         task: Task,
         level: Level,
-        message: String,
+        note: Note,
     },
     Finished {
         task: Task,
@@ -106,7 +120,7 @@ pub enum Event {
     },
     Failed {
         task: Task,
-        message: String,
+        failure: Failure,
     },
 }
 
@@ -164,10 +178,10 @@ impl Reporter {
             let _ = tx.send(event);
         }
     }
-    pub fn phase(&self, phase: impl Into<String>) {
+    pub fn phase(&self, phase: Phase) {
         self.send(Event::Phase {
             task: self.task,
-            phase: phase.into(),
+            phase,
         });
     }
     pub fn progress(&self, done: u64, total: u64) {
@@ -177,11 +191,11 @@ impl Reporter {
             total,
         });
     }
-    pub fn log(&self, level: Level, message: impl Into<String>) {
+    pub fn log(&self, level: Level, note: impl Into<Note>) {
         self.send(Event::Log {
             task: self.task,
             level,
-            message: message.into(),
+            note: note.into(),
         });
     }
     pub fn item(&self, level: Level, problem: ItemProblem) {

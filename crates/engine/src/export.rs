@@ -14,6 +14,10 @@ use crate::catalog::{ProductPlan, VariantPlan, plan_products};
 use crate::currency::bgn_to_eur;
 use crate::error::EngineError;
 use crate::events::{ItemProblem, Level, Reporter, RunSummary};
+use crate::report::{
+    Currency, ExportNote, ExportProblem, Item, Money, Phase, Problem, SettingField, SettingIssue,
+    SettingProblem, ShopFailure,
+};
 use crate::journal::{Journal, Pushed};
 use crate::settings::{CompareBy, MissingGoods, PriceSource, Server, StockFormula};
 
@@ -39,9 +43,10 @@ pub async fn quantity_objects(wh: &Warehouse, server: &Server) -> Result<Vec<i64
     let export = &server.export;
     if export.object_groups.is_empty() {
         return export.object.map(|o| vec![o]).ok_or_else(|| {
-            EngineError::InvalidSettings(vec![
-                "Обект за операции: изберете обект (choose the object for operations)".into(),
-            ])
+            EngineError::InvalidSettings(vec![SettingProblem {
+                field: SettingField::ExportObject,
+                issue: SettingIssue::ChooseObjectOrGroup,
+            }])
         });
     }
     let objects: Vec<i64> = wh
@@ -52,9 +57,10 @@ pub async fn quantity_objects(wh: &Warehouse, server: &Server) -> Result<Vec<i64
         .map(|o| o.id)
         .collect();
     if objects.is_empty() {
-        return Err(EngineError::InvalidSettings(vec![
-            "Групи обекти за количества: в избраните групи няма обекти".into(),
-        ]));
+        return Err(EngineError::InvalidSettings(vec![SettingProblem {
+            field: SettingField::ExportObjectGroups,
+            issue: SettingIssue::ObjectGroupsWithoutObjects,
+        }]));
     }
     Ok(objects)
 }
@@ -66,9 +72,10 @@ pub async fn price_group(wh: &Warehouse, server: &Server) -> Result<PriceGroup, 
         PriceSource::Group { group } => group,
         PriceSource::ObjectPriceGroup => {
             let object = server.export.object.ok_or_else(|| {
-                EngineError::InvalidSettings(vec![
-                    "Обект за операции: нужен е за ценовата група на обекта".into(),
-                ])
+                EngineError::InvalidSettings(vec![SettingProblem {
+                    field: SettingField::ExportObject,
+                    issue: SettingIssue::ObjectNeededForPriceGroup,
+                }])
             })?;
             wh.locations()
                 .await?
@@ -109,7 +116,7 @@ pub async fn read_warehouse(
     reporter: &Reporter,
 ) -> Result<WarehouseSide, EngineError> {
     let export = &server.export;
-    reporter.phase("Четене на стоките от Склад Pro");
+    reporter.phase(Phase::ReadingWarehouseGoods);
     let objects = quantity_objects(wh, server).await?;
     let group = price_group(wh, server).await?;
     // Goods and quantities are read on two connections at once.
@@ -117,9 +124,17 @@ pub async fn read_warehouse(
         wh.goods(&export.goods_groups, group),
         wh.quantities(&objects)
     )?;
-    let problem = |p: &skladsync_warehouse::DataProblem| ItemProblem {
-        item: format!("{} ID {}", p.table, p.row_id),
-        message: format!("{}: {}", p.field, p.message),
+    let problem = |p: &skladsync_warehouse::DataProblem| {
+        ItemProblem::new(
+            Item::Row {
+                table: p.table.to_string(),
+                id: p.row_id,
+            },
+            ExportProblem::UnreadableRow {
+                field: p.field.to_string(),
+                detail: p.message.to_string(),
+            },
+        )
     };
     let mut problems: Vec<ItemProblem> = read
         .problems
@@ -143,13 +158,12 @@ pub async fn read_warehouse(
     let mut goods = Vec::with_capacity(read.goods.len());
     for g in read.goods {
         let Some(rate) = rates.get(&g.vat_group_id).copied() else {
-            problems.push(ItemProblem {
-                item: format!("good {} „{}“", g.id, g.name),
-                message: format!(
-                    "ДДС група {} не съществува: задайте ДДС група на стоката в Склад Pro",
-                    g.vat_group_id
-                ),
-            });
+            problems.push(ItemProblem::new(
+                good_item(&g),
+                ExportProblem::NoSuchVatGroup {
+                    vat_group: g.vat_group_id,
+                },
+            ));
             continue;
         };
         let on_hand = quantities
@@ -164,24 +178,23 @@ pub async fn read_warehouse(
                 .iter()
                 .any(|m| m.vat_group == g.vat_group_id)
         {
-            problems.push(ItemProblem {
-                item: format!("good {} „{}“", g.id, g.name),
-                message: format!(
-                    "ДДС група {} няма съответен ДДС клас в магазина: добавете го в „ДДС групи“",
-                    g.vat_group_id
-                ),
-            });
+            problems.push(ItemProblem::new(
+                good_item(&g),
+                ExportProblem::VatGroupWithoutShopClass {
+                    vat_group: g.vat_group_id,
+                },
+            ));
             continue;
         }
         let price = shop_price(g.price, rate, settings.prices_include_vat, to_eur);
         if price <= Decimal::ZERO && export.export_prices {
-            problems.push(ItemProblem {
-                item: format!("good {} „{}“", g.id, g.name),
-                message: format!(
-                    "цената {} {} става {price} в магазина: въведете цена в Склад Pro",
-                    g.price, settings.base_currency
-                ),
-            });
+            problems.push(ItemProblem::new(
+                good_item(&g),
+                ExportProblem::NoPrice {
+                    price: Money::new(g.price, currency_of(&settings.base_currency)),
+                    shop_price: price,
+                },
+            ));
             continue;
         }
         desired.insert(
@@ -199,10 +212,10 @@ pub async fn read_warehouse(
         .iter()
         .filter(|id| !groups.iter().any(|g| g.id == **id))
     {
-        problems.push(ItemProblem {
-            item: format!("група стоки {missing}"),
-            message: "вече не съществува в Склад Pro: махнете я от „Групи от стоки“; останалите групи се изпращат".into(),
-        });
+        problems.push(ItemProblem::new(
+            Item::GoodsGroup { id: *missing },
+            ExportProblem::GoodsGroupGone,
+        ));
     }
     Ok(WarehouseSide {
         goods,
@@ -225,7 +238,7 @@ pub async fn read_shop(
     ),
     EngineError,
 > {
-    reporter.phase("Четене на продуктите от магазина");
+    reporter.phase(Phase::ReadingShopProducts);
     let variants: Vec<Variant> = shop
         .variants(VariantsQuery::default())
         .try_collect()
@@ -239,24 +252,16 @@ pub async fn read_shop(
     let mut unique = HashMap::new();
     for (k, vs) in by_key {
         if vs.len() > 1 {
-            problems.push(ItemProblem {
-                item: format!(
-                    "магазин: {} {k}",
-                    if compare_by == CompareBy::BarcodeToBarcode1 {
-                        "баркод"
-                    } else {
-                        "SKU"
-                    }
-                ),
-                message: format!(
-                    "има го при {} разновидности ({}): направете го уникален в магазина",
-                    vs.len(),
-                    vs.iter()
-                        .map(|v| v.id.to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            });
+            problems.push(ItemProblem::new(
+                Item::Variant {
+                    id: None,
+                    key: k.clone(),
+                },
+                ExportProblem::ShopKeyTwice {
+                    compare_by,
+                    variants: vs.iter().map(|v| v.id.to_string()).collect(),
+                },
+            ));
         } else {
             unique.insert(k, vs[0].clone());
         }
@@ -285,8 +290,30 @@ fn pushed_for(
     }
 }
 
-fn fmt_opt(v: Option<Decimal>) -> String {
-    v.map(|d| d.to_string()).unwrap_or_else(|| "—".into())
+/// A good, by its compare key.
+fn key_item(good_id: i64, key: &str) -> Item {
+    Item::Good {
+        id: good_id,
+        name: String::new(),
+        key: Some(key.to_owned()),
+    }
+}
+
+fn good_item(g: &Good) -> Item {
+    Item::Good {
+        id: g.id,
+        name: g.name.clone(),
+        key: None,
+    }
+}
+
+/// The currency of Склад Pro's base currency code.
+fn currency_of(code: &str) -> Currency {
+    if code.eq_ignore_ascii_case("EUR") {
+        Currency::Eur
+    } else {
+        Currency::Bgn
+    }
 }
 
 /// Errors that end the run: nothing more can be done with this shop.
@@ -317,21 +344,21 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
-    fn problem(&mut self, level: Level, item: String, message: String) {
-        self.summary.report(self.reporter, level, item, message);
+    fn problem(&mut self, level: Level, item: Item, problem: impl Into<Problem>) {
+        self.summary.report(self.reporter, level, item, problem);
     }
 
     /// A shop error on one item: reported, or the end of the run when the shop is unusable.
     fn shop_failed(
         &mut self,
-        item: String,
+        item: Item,
         e: skladsync_cloudcart::Error,
     ) -> Result<(), EngineError> {
         if is_fatal(&e) {
             return Err(e.into());
         }
         self.summary.skipped += 1;
-        self.problem(Level::Error, item, e.to_string());
+        self.problem(Level::Error, item, ShopFailure::from(&e));
         Ok(())
     }
 
@@ -378,19 +405,18 @@ impl Run<'_> {
         }
         if self.dry_run {
             self.summary.updated += 1;
-            let mut what = Vec::new();
-            if let Some(q) = update.quantity {
-                what.push(format!("количество {} → {q}", fmt_opt(ref_qty)));
-            }
-            if let Some(p) = update.price {
-                what.push(format!("цена {} → {p}", fmt_opt(ref_price)));
-            }
             self.reporter.item(
                 Level::Info,
-                ItemProblem {
-                    item: format!("магазин: разновидност {} ({})", shop.id, plan.key),
-                    message: format!("ще се обнови: {}", what.join(", ")),
-                },
+                ItemProblem::new(
+                    Item::Variant {
+                        id: Some(shop.id.to_string()),
+                        key: plan.key.clone(),
+                    },
+                    ExportProblem::WouldUpdate {
+                        quantity: update.quantity.map(|q| (ref_qty, q)),
+                        price: update.price.map(|p| (ref_price, p)),
+                    },
+                ),
             );
             return Ok(());
         }
@@ -405,13 +431,13 @@ impl Run<'_> {
                     self.summary.skipped += 1;
                     self.problem(
                         Level::Warning,
-                        format!("good {} ({})", plan.good_id, plan.key),
-                        "разновидността е изтрита в магазина; ще бъде създадена отново при следващия експорт".into(),
+                        key_item(plan.good_id, &plan.key),
+                        ExportProblem::VariantDeletedInShop,
                     );
                     return Ok(());
                 }
                 Err(e) => {
-                    return self.shop_failed(format!("good {} ({})", plan.good_id, plan.key), e);
+                    return self.shop_failed(key_item(plan.good_id, &plan.key), e);
                 }
             }
         }
@@ -420,7 +446,7 @@ impl Run<'_> {
                 self.summary.updated += 1;
                 self.journal.record_push(&self.server.id, &pushed).await?;
             }
-            Err(e) => self.shop_failed(format!("good {} ({})", plan.good_id, plan.key), e)?,
+            Err(e) => self.shop_failed(key_item(plan.good_id, &plan.key), e)?,
         }
         Ok(())
     }
@@ -443,10 +469,15 @@ impl Run<'_> {
             self.summary.updated += 1;
             self.reporter.item(
                 Level::Info,
-                ItemProblem {
-                    item: format!("магазин: разновидност {}", shop.id),
-                    message: format!("ще получи новия код за сравнение {}", plan.key),
-                },
+                ItemProblem::new(
+                    Item::Variant {
+                        id: Some(shop.id.to_string()),
+                        key: plan.key.clone(),
+                    },
+                    ExportProblem::WouldRekey {
+                        key: plan.key.clone(),
+                    },
+                ),
             );
             return Ok(());
         }
@@ -456,7 +487,7 @@ impl Run<'_> {
                 let pushed = pushed_for(plan, shop, update.quantity, update.price);
                 self.journal.record_push(&self.server.id, &pushed).await?;
             }
-            Err(e) => self.shop_failed(format!("good {} ({})", plan.good_id, plan.key), e)?,
+            Err(e) => self.shop_failed(key_item(plan.good_id, &plan.key), e)?,
         }
         Ok(())
     }
@@ -523,30 +554,30 @@ impl Run<'_> {
                 let want = side.desired[&v.good_id];
                 self.reporter.item(
                     Level::Info,
-                    ItemProblem {
-                        item: format!("магазин: „{}“ {}", plan.name, v.options.join(" / ")),
-                        message: format!(
-                            "ще се създаде{}: {} {}, цена {}, количество {}",
-                            if existing_product.is_some() {
-                                " като нова разновидност"
-                            } else {
-                                ""
-                            },
-                            if self.server.compare_by == CompareBy::BarcodeToBarcode1 {
-                                "баркод"
-                            } else {
-                                "SKU"
-                            },
-                            v.key,
-                            want.price,
-                            want.quantity
-                        ),
-                    },
+                    ItemProblem::new(
+                        Item::Good {
+                            id: v.good_id,
+                            name: format!("{} {}", plan.name, v.options.join(" / "))
+                                .trim()
+                                .to_owned(),
+                            key: Some(v.key.clone()),
+                        },
+                        ExportProblem::WouldCreate {
+                            in_existing_product: existing_product.is_some(),
+                            compare_by: self.server.compare_by,
+                            key: v.key.clone(),
+                            price: want.price,
+                            quantity: want.quantity,
+                        },
+                    ),
                 );
             }
             return Ok(());
         }
-        let item = format!("product „{}“ (code {})", plan.name, plan.code);
+        let item = Item::Product {
+            id: String::new(),
+            name: plan.name.clone(),
+        };
         let result = self
             .create_in_shop(plan, missing, existing_product, side)
             .await;
@@ -709,12 +740,12 @@ pub async fn run_export(
         reread: false,
     };
     for p in side.problems.clone() {
-        run.problem(Level::Warning, p.item, p.message);
+        run.problem(Level::Warning, p.item, p.problem);
     }
     let (plans, plan_problems) = plan_products(&side.goods, server.compare_by);
     for p in plan_problems {
         run.summary.skipped += 1;
-        run.problem(Level::Error, p.item, p.message);
+        run.problem(Level::Error, p.item, p.problem);
     }
     let pushed = journal.pushed(&server.id).await?;
     // When the journal knows the shop variant of every good, only the goods that changed are
@@ -725,23 +756,20 @@ pub async fn run_export(
         .all(|v| pushed.get(&v.good_id).is_some_and(|p| p.key == v.key));
     run.reread = incremental;
     let (shop_by_key, shop_by_id) = if incremental {
-        reporter.log(
-            Level::Info,
-            "Магазинът е познат от дневника: изпращат се само промените",
-        );
+        reporter.log(Level::Info, ExportNote::OnlyChanges);
         (from_journal(&pushed), HashMap::new())
     } else {
         let (by_key, by_id, shop_problems) = read_shop(shop, server.compare_by, reporter).await?;
         for p in shop_problems {
-            run.problem(Level::Error, p.item, p.message);
+            run.problem(Level::Error, p.item, p.problem);
         }
         (by_key, by_id)
     };
 
     reporter.phase(if dry_run {
-        "Проба: какво би се записало в магазина"
+        Phase::TryingShopWrites
     } else {
-        "Запис в магазина"
+        Phase::WritingShop
     });
     let total: u64 = plans.iter().map(|p| p.variants.len() as u64).sum();
     let mut done = 0u64;
@@ -791,8 +819,8 @@ pub async fn run_export(
                 run.summary.skipped += 1;
                 run.problem(
                     Level::Warning,
-                    format!("good {} ({})", v.good_id, v.key),
-                    "няма я в магазина; включете „Експорт стоки от Склад Pro“, за да бъде създадена".into(),
+                    key_item(v.good_id, &v.key),
+                    ExportProblem::NotInShop,
                 );
             }
             continue;
@@ -805,8 +833,8 @@ pub async fn run_export(
                 run.summary.skipped += 1;
                 run.problem(
                     Level::Error,
-                    format!("good {} ({})", v.good_id, v.key),
-                    "продуктът в магазина няма разновидности".into(),
+                    key_item(v.good_id, &v.key),
+                    ExportProblem::ProductWithoutVariants,
                 );
             }
         } else {
@@ -825,7 +853,7 @@ pub async fn run_export(
                     Ok(v) => v,
                     Err(e) if e.is_not_found() => continue,
                     Err(e) => {
-                        run.shop_failed(format!("good {} ({})", p.good_id, p.key), e)?;
+                        run.shop_failed(key_item(p.good_id, &p.key), e)?;
                         continue;
                     }
                 }
@@ -842,11 +870,13 @@ pub async fn run_export(
                 run.summary.deactivated += 1;
                 reporter.item(
                     Level::Info,
-                    ItemProblem {
-                        item: format!("магазин: разновидност {} ({})", shop_variant.id, p.key),
-                        message: "ще се нулира количеството: стоката вече не е в избраните групи"
-                            .into(),
-                    },
+                    ItemProblem::new(
+                        Item::Variant {
+                            id: Some(shop_variant.id.to_string()),
+                            key: p.key.clone(),
+                        },
+                        ExportProblem::WouldZero,
+                    ),
                 );
                 continue;
             }
@@ -867,13 +897,13 @@ pub async fn run_export(
                         )
                         .await?;
                 }
-                Err(e) => run.shop_failed(format!("good {} ({})", p.good_id, p.key), e)?,
+                Err(e) => run.shop_failed(key_item(p.good_id, &p.key), e)?,
             }
         }
     }
 
     if run.summary.written() == 0 && run.summary.unchanged == 0 {
-        run.reporter.log(Level::Warning, "Нито една стока не беше съпоставена с магазина: проверете „Сравнявай по“ и групите стоки");
+        run.reporter.log(Level::Warning, ExportNote::NothingMatched);
     }
     Ok(run.summary)
 }

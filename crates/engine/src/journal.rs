@@ -10,7 +10,8 @@ use rust_decimal::Decimal;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{Row as _, SqlitePool};
 
-use crate::events::{RunSummary, Task};
+use crate::events::{ItemProblem, RunSummary, Task};
+use crate::report::Failure;
 
 #[derive(Debug, thiserror::Error)]
 #[error("the journal {path} cannot be used: {message}")]
@@ -44,7 +45,7 @@ pub struct RunRecord {
     pub dry_run: bool,
     pub counts: RunCounts,
     /// Why the run failed.
-    pub failure: Option<String>,
+    pub failure: Option<Failure>,
 }
 
 /// The counters of a finished run.
@@ -79,20 +80,24 @@ pub fn task_key(task: Task) -> String {
     }
 }
 
-/// The task of a stored key; older journals stored the Bulgarian label.
+/// The names journals of earlier versions stored instead of a task's key.
+const EARLIER_TASK_NAMES: [(&str, Task); 5] = [
+    ("Експорт от Склад Pro", Task::Export),
+    ("Изтегляне на стоки от CloudCart", Task::ProductPull),
+    ("Проверка съответствие на стоките", Task::Correspondence),
+    ("Импорт от CloudCart", Task::OrderImport),
+    ("Опитай пак", Task::QueueRetry),
+];
+
+/// The task of a stored key (or of the name an earlier journal stored).
 fn task_of(stored: &str) -> Option<Task> {
     serde_json::from_value(serde_json::Value::String(stored.to_owned()))
         .ok()
         .or_else(|| {
-            [
-                Task::Export,
-                Task::ProductPull,
-                Task::Correspondence,
-                Task::OrderImport,
-                Task::QueueRetry,
-            ]
-            .into_iter()
-            .find(|t| t.label() == stored)
+            EARLIER_TASK_NAMES
+                .iter()
+                .find(|(name, _)| *name == stored)
+                .map(|(_, t)| *t)
         })
 }
 
@@ -108,6 +113,18 @@ const SCHEMA: &[&str] = &[
      PRIMARY KEY (server, good_id))",
     "CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY AUTOINCREMENT, server TEXT NOT NULL, task TEXT NOT NULL, \
      started_at TEXT NOT NULL, finished_at TEXT NOT NULL, ok INTEGER NOT NULL, dry_run INTEGER NOT NULL, summary TEXT NOT NULL)",
+];
+
+/// The typed summary columns of `runs`, added to journals made before them (`summary` then
+/// keeps only the problems, as JSON).
+const RUN_COLUMNS: [&str; 7] = [
+    "created INTEGER",
+    "updated INTEGER",
+    "unchanged INTEGER",
+    "deactivated INTEGER",
+    "skipped INTEGER",
+    "problems INTEGER",
+    "failure TEXT",
 ];
 
 impl Journal {
@@ -136,6 +153,20 @@ impl Journal {
                 .execute(&pool)
                 .await
                 .map_err(|e| err(&e))?;
+        }
+        let have: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info('runs')")
+            .fetch_all(&pool)
+            .await
+            .map_err(|e| err(&e))?;
+        for column in RUN_COLUMNS {
+            let name = column.split(' ').next().unwrap_or_default();
+            if !have.iter().any(|h| h == name) {
+                let sql = format!("ALTER TABLE runs ADD COLUMN {column}");
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .execute(&pool)
+                    .await
+                    .map_err(|e| err(&e))?;
+            }
         }
         Ok(Journal { pool, path: p })
     }
@@ -234,19 +265,28 @@ impl Journal {
         server: &str,
         task: Task,
         started_at: DateTime<Utc>,
-        outcome: &Result<RunSummary, String>,
+        outcome: &Result<RunSummary, Failure>,
     ) -> Result<(), JournalError> {
-        // `summary` keeps the whole summary (JSON) or the failure's text.
-        let (ok, dry_run, summary) = match outcome {
+        let (ok, dry_run, counts, problems, failure) = match outcome {
             Ok(s) => (
                 true,
                 s.dry_run,
-                serde_json::to_string(s).unwrap_or_default(),
+                RunCounts::of(s),
+                serde_json::to_string(&s.problems).unwrap_or_default(),
+                None,
             ),
-            Err(e) => (false, false, e.clone()),
+            Err(f) => (
+                false,
+                false,
+                RunCounts::default(),
+                "[]".to_owned(),
+                Some(serde_json::to_string(f).unwrap_or_default()),
+            ),
         };
+        let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
         sqlx::query(
-            "INSERT INTO runs (server, task, started_at, finished_at, ok, dry_run, summary) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO runs (server, task, started_at, finished_at, ok, dry_run, summary, created, updated, \
+             unchanged, deactivated, skipped, problems, failure) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(server.to_owned())
         .bind(task_key(task))
@@ -254,7 +294,14 @@ impl Journal {
         .bind(Utc::now().to_rfc3339())
         .bind(ok)
         .bind(dry_run)
-        .bind(summary)
+        .bind(problems)
+        .bind(n(counts.created))
+        .bind(n(counts.updated))
+        .bind(n(counts.unchanged))
+        .bind(n(counts.deactivated))
+        .bind(n(counts.skipped))
+        .bind(n(counts.problems))
+        .bind(failure)
         .execute(&self.pool)
         .await
         .map_err(|e| self.err(e))?;
@@ -264,8 +311,8 @@ impl Journal {
     /// The latest runs of a server, newest first.
     pub async fn runs(&self, server: &str, limit: i64) -> Result<Vec<RunRecord>, JournalError> {
         let rows = sqlx::query(
-            "SELECT id, server, task, started_at, finished_at, ok, dry_run, summary FROM runs WHERE server = ? \
-             ORDER BY id DESC LIMIT ?",
+            "SELECT id, server, task, started_at, finished_at, ok, dry_run, summary, created, updated, unchanged, \
+             deactivated, skipped, problems, failure FROM runs WHERE server = ? ORDER BY id DESC LIMIT ?",
         )
         .bind(server.to_owned())
         .bind(limit)
@@ -282,14 +329,32 @@ impl Journal {
             .map(|r| {
                 let ok: bool = r.get(5);
                 let text: String = r.get(7);
-                let (counts, failure) = if ok {
-                    let summary: Option<RunSummary> = serde_json::from_str(&text).ok();
-                    (
-                        summary.as_ref().map(RunCounts::of).unwrap_or_default(),
-                        None,
-                    )
-                } else {
-                    (RunCounts::default(), Some(text))
+                let typed: Option<i64> = r.get(13);
+                let (counts, failure) = match (ok, typed) {
+                    (true, Some(problems)) => {
+                        let n = |i: usize| u64::try_from(r.get::<Option<i64>, _>(i).unwrap_or(0)).unwrap_or(0);
+                        let counts = RunCounts {
+                            created: n(8),
+                            updated: n(9),
+                            unchanged: n(10),
+                            deactivated: n(11),
+                            skipped: n(12),
+                            problems: u64::try_from(problems).unwrap_or(0),
+                        };
+                        (counts, None)
+                    }
+                    // A row of an earlier journal: the whole summary as JSON.
+                    (true, None) => {
+                        let summary: Option<RunSummary> = serde_json::from_str(&text).ok();
+                        (summary.as_ref().map(RunCounts::of).unwrap_or_default(), None)
+                    }
+                    (false, _) => {
+                        let failure = r
+                            .get::<Option<String>, _>(14)
+                            .and_then(|f| serde_json::from_str(&f).ok())
+                            .unwrap_or(Failure::Recorded { text });
+                        (RunCounts::default(), Some(failure))
+                    }
                 };
                 RunRecord {
                     id: r.get(0),
@@ -305,12 +370,28 @@ impl Journal {
             })
             .collect())
     }
+
+    /// The problems of one run (the history's export lists them).
+    pub async fn run_problems(&self, run: i64) -> Result<Vec<ItemProblem>, JournalError> {
+        let text: Option<String> = sqlx::query_scalar("SELECT summary FROM runs WHERE id = ?")
+            .bind(run)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(|e| self.err(e))?;
+        let Some(text) = text else {
+            return Ok(Vec::new());
+        };
+        // Rows of an earlier journal hold the whole summary.
+        Ok(serde_json::from_str::<Vec<ItemProblem>>(&text)
+            .or_else(|_| serde_json::from_str::<RunSummary>(&text).map(|s| s.problems))
+            .unwrap_or_default())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::events::ItemProblem;
+    use crate::report::{ExportProblem, Item};
 
     #[tokio::test]
     async fn the_history_is_typed_and_reads_older_rows() {
@@ -320,23 +401,33 @@ mod tests {
             created: 3,
             updated: 2,
             skipped: 1,
-            problems: vec![ItemProblem {
-                item: "good 7".into(),
-                message: "Баркод 1 е празен".into(),
-            }],
+            problems: vec![ItemProblem::new(
+                Item::GoodsGroup { id: 7 },
+                ExportProblem::GoodsGroupGone,
+            )],
             ..Default::default()
         };
         j.record_run("s1", Task::Export, Utc::now(), &Ok(summary))
             .await
             .unwrap();
-        j.record_run("s1", Task::QueueRetry, Utc::now(), &Err("down".into()))
+        j.record_run("s1", Task::QueueRetry, Utc::now(), &Err(Failure::Stopped))
             .await
             .unwrap();
-        // A row as an older journal wrote it: the Bulgarian label of the task.
+        // Rows as an earlier journal wrote them: the Bulgarian label of the task, the summary
+        // as JSON, a failure as text.
         sqlx::query(
-            "INSERT INTO runs (server, task, started_at, finished_at, ok, dry_run, summary) VALUES ('s1', ?, ?, ?, 1, 1, '{}')",
+            "INSERT INTO runs (server, task, started_at, finished_at, ok, dry_run, summary) VALUES ('s1', ?, ?, ?, 0, 0, 'няма връзка')",
         )
-        .bind(Task::OrderImport.label())
+        .bind("Експорт от Склад Pro")
+        .bind(Utc::now().to_rfc3339())
+        .bind(Utc::now().to_rfc3339())
+        .execute(j.pool())
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO runs (server, task, started_at, finished_at, ok, dry_run, summary) VALUES ('s1', ?, ?, ?, 1, 1, '{\"created\":4,\"updated\":0,\"unchanged\":0,\"deactivated\":0,\"skipped\":0,\"problems\":[],\"dry_run\":true}')",
+        )
+        .bind("Импорт от CloudCart")
         .bind(Utc::now().to_rfc3339())
         .bind(Utc::now().to_rfc3339())
         .execute(j.pool())
@@ -350,11 +441,22 @@ mod tests {
         let runs = j.runs("s1", 10).await.unwrap();
         assert_eq!(runs[0].task, Some(Task::OrderImport));
         assert!(runs[0].dry_run && runs[0].ok);
-        assert_eq!(runs[1].task, Some(Task::QueueRetry));
-        assert_eq!(runs[1].failure.as_deref(), Some("down"));
-        assert_eq!(runs[2].task, Some(Task::Export));
+        assert_eq!(runs[0].counts.created, 4);
+        assert_eq!(runs[1].task, Some(Task::Export));
         assert_eq!(
-            runs[2].counts,
+            runs[1].failure,
+            Some(Failure::Recorded {
+                text: "няма връзка".into()
+            })
+        );
+        assert_eq!(runs[2].task, Some(Task::QueueRetry));
+        assert_eq!(runs[2].failure, Some(Failure::Stopped));
+        assert_eq!(runs[3].task, Some(Task::Export));
+        let problems = j.run_problems(runs[3].id).await.unwrap();
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].item, Item::GoodsGroup { id: 7 });
+        assert_eq!(
+            runs[3].counts,
             RunCounts {
                 created: 3,
                 updated: 2,

@@ -18,6 +18,7 @@ pub mod lookups;
 pub mod orders;
 pub mod protocol;
 pub mod pull;
+pub mod report;
 mod runner;
 mod secrets;
 pub mod settings;

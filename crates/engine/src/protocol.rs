@@ -16,6 +16,7 @@ use crate::events::{Event, RunSummary, Task};
 use crate::journal::RunRecord;
 use crate::lookups::{GoodChoice, LookupError, ShopInfo, WarehouseInfo};
 use crate::orders::QueuedOrder;
+use crate::report::{Failure, Phase};
 use crate::settings::{SecretRef, Server, Settings};
 
 /// A server's stable id (the settings' `Server::id`), never its name.
@@ -296,11 +297,11 @@ pub enum Update {
 pub struct ServerStatus {
     pub running: Option<Task>,
     pub run: Option<RunId>,
-    pub phase: String,
+    pub phase: Option<Phase>,
     pub done: u64,
     pub total: u64,
     pub started_at: Option<DateTime<Utc>>,
-    pub last: Option<(Task, Result<RunSummary, String>)>,
+    pub last: Option<(Task, Result<RunSummary, Failure>)>,
     pub next_run: Option<DateTime<Local>>,
     /// The task waiting for its next scheduled run.
     pub scheduled: Option<Task>,

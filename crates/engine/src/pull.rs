@@ -15,6 +15,9 @@ use crate::catalog::{MAX_PARAMETERS, keys_of};
 use crate::currency::eur_to_bgn;
 use crate::error::EngineError;
 use crate::events::{ItemProblem, Level, Reporter, RunSummary};
+use crate::report::{
+    Item, Phase, Problem, PullNote, PullProblem, SettingField, SettingIssue, SettingProblem,
+};
 use crate::settings::{CompareBy, Server, SettingsFile, VatClassMapping};
 
 /// The VAT group a new good gets when its product's VAT class has no group in the VAT mapping
@@ -52,7 +55,7 @@ struct Pull<'a> {
 }
 
 impl Pull<'_> {
-    fn problem(&mut self, level: Level, item: String, message: String) {
+    fn problem(&mut self, level: Level, item: Item, message: impl Into<Problem>) {
         self.summary.report(self.reporter, level, item, message);
     }
 
@@ -138,9 +141,10 @@ pub async fn run_pull(
     dry_run: bool,
 ) -> Result<RunSummary, EngineError> {
     let object = server.import.object.ok_or_else(|| {
-        EngineError::InvalidSettings(vec![
-            "Обект за операции (Импорт от CloudCart): изберете обект".into(),
-        ])
+        EngineError::InvalidSettings(vec![SettingProblem {
+            field: SettingField::ImportObject,
+            issue: SettingIssue::ChooseObject,
+        }])
     })?;
     let price_group = wh
         .locations()
@@ -149,11 +153,12 @@ pub async fn run_pull(
         .find(|o| o.id == object)
         .map(|o| o.price_group)
         .ok_or_else(|| {
-            EngineError::InvalidSettings(vec![format!(
-                "Обект за операции: обект {object} не съществува"
-            )])
+            EngineError::InvalidSettings(vec![SettingProblem {
+                field: SettingField::ImportObject,
+                issue: SettingIssue::NoSuchObject { id: object },
+            }])
         })?;
-    reporter.phase("Четене на продуктите от магазина");
+    reporter.phase(Phase::ReadingShopProducts);
     let products: Vec<Product> = shop
         .products(ProductsQuery {
             with_variants: true,
@@ -170,7 +175,7 @@ pub async fn run_pull(
         .map(|p| (p.id, p.name))
         .collect();
 
-    reporter.phase("Четене на стоките от Склад Pro");
+    reporter.phase(Phase::ReadingWarehouseGoods);
     let existing = wh.goods(&[], price_group).await?.goods;
     let mut by_key: HashMap<String, Good> = HashMap::new();
     for g in existing {
@@ -201,9 +206,9 @@ pub async fn run_pull(
         dry_run,
     };
     reporter.phase(if dry_run {
-        "Проба: какво би се записало в Склад Pro"
+        Phase::TryingWarehouseWrites
     } else {
-        "Запис в Склад Pro"
+        Phase::WritingWarehouse
     });
     let total: u64 = products.iter().map(|p| p.variants.len() as u64).sum();
     let mut done = 0;
@@ -237,30 +242,32 @@ pub async fn run_pull(
         for v in &product.variants {
             done += 1;
             reporter.progress(done, total);
-            let item = format!(
-                "продукт {} „{}“, разновидност {}",
-                product.id, product.name, v.id
-            );
+            let item = Item::ProductVariant {
+                product: product.id.to_string(),
+                name: product.name.clone(),
+                variant: v.id.to_string(),
+            };
             let Some(key) = key_of_variant(v, server.compare_by) else {
                 run.summary.skipped += 1;
                 run.problem(
                     Level::Error,
                     item,
-                    format!(
-                        "няма {} в магазина: въведете го, за да може стоката да бъде съпоставена",
-                        if server.compare_by == CompareBy::BarcodeToBarcode1 {
-                            "баркод"
-                        } else {
-                            "SKU"
-                        }
-                    ),
+                    PullProblem::NoKey {
+                        compare_by: server.compare_by,
+                    },
                 );
                 continue;
             };
             let values = option_values(v);
             if values.len() > MAX_PARAMETERS {
                 run.summary.skipped += 1;
-                run.problem(Level::Error, item, "повече от 3 параметъра".into());
+                run.problem(
+                    Level::Error,
+                    item,
+                    PullProblem::TooManyParameters {
+                        max: MAX_PARAMETERS,
+                    },
+                );
                 continue;
             }
             let name = if values.is_empty() {
@@ -295,13 +302,17 @@ pub async fn run_pull(
                         run.summary.updated += 1;
                         reporter.item(
                             Level::Info,
-                            ItemProblem {
-                                item: format!("Склад Pro: стока {} „{}“", good.id, good.name),
-                                message: format!(
-                                    "ще се обнови: име „{}“, баркодове {:?}",
-                                    data.name, data.barcodes
-                                ),
-                            },
+                            ItemProblem::new(
+                                Item::Good {
+                                    id: good.id,
+                                    name: good.name.clone(),
+                                    key: Some(key.clone()),
+                                },
+                                PullProblem::WouldUpdate {
+                                    name: data.name.clone(),
+                                    barcodes: data.barcodes.to_vec(),
+                                },
+                            ),
                         );
                         continue;
                     }
@@ -314,13 +325,13 @@ pub async fn run_pull(
                     if mapped.is_none() {
                         reporter.item(
                             Level::Warning,
-                            ItemProblem {
-                                item: item.clone(),
-                                message: format!(
-                                    "ДДС класът „{}“ на продукта няма ДДС група в „ДДС групи“: стоката получава стандартната ДДС група {STANDARD_VAT_GROUP}; проверете я в Склад Pro",
-                                    product.tax_class.as_deref().unwrap_or("—")
-                                ),
-                            },
+                            ItemProblem::new(
+                                item.clone(),
+                                PullProblem::VatClassUnmapped {
+                                    shop_class: product.tax_class.clone(),
+                                    vat_group: STANDARD_VAT_GROUP,
+                                },
+                            ),
                         );
                     }
                     let rate = vat_rates
@@ -341,13 +352,14 @@ pub async fn run_pull(
                         run.summary.created += 1;
                         reporter.item(
                             Level::Info,
-                            ItemProblem {
-                                item: format!("Склад Pro: нова стока „{name}“"),
-                                message: format!(
-                                    "ще се създаде: {key}, цена {price}, каталог {:?}",
-                                    catalogs
-                                ),
-                            },
+                            ItemProblem::new(
+                                Item::NewGood { name: name.clone() },
+                                PullProblem::WouldCreate {
+                                    key: key.clone(),
+                                    price,
+                                    catalogs: catalogs.to_vec(),
+                                },
+                            ),
                         );
                         continue;
                     }
@@ -375,7 +387,13 @@ pub async fn run_pull(
                 Ok(false) => run.summary.updated += 1,
                 Err(e) => {
                     run.summary.skipped += 1;
-                    run.problem(Level::Error, item, e.to_string());
+                    run.problem(
+                        Level::Error,
+                        item,
+                        PullProblem::Refused {
+                            detail: e.to_string(),
+                        },
+                    );
                 }
             }
         }
@@ -389,13 +407,10 @@ pub async fn run_pull(
                 s.import.pull_products = false;
             }
             file.save(&all)?;
-            reporter.log(Level::Info, "Изтеглянето на стоки завърши успешно; настройката „Изтегляне на стоки от CloudCart“ е изключена");
+            reporter.log(Level::Info, PullNote::DoneAndTurnedOff);
         }
     } else if !dry_run {
-        reporter.log(
-            Level::Warning,
-            "Изтеглянето завърши с грешки: поправете ги и стартирайте отново (съществуващите стоки само се обновяват)",
-        );
+        reporter.log(Level::Warning, PullNote::HadErrors);
     }
     Ok(run.summary)
 }

@@ -15,6 +15,7 @@ use tokio_util::sync::CancellationToken;
 use crate::error::EngineError;
 use crate::events::{Event, Reporter, RunSummary, Task};
 use crate::journal::Journal;
+use crate::report::Failure;
 use crate::protocol::{
     Command, Refusal, Reply, RunEvent, RunId, ServerId, ServerStatus, Status, Update,
 };
@@ -502,7 +503,7 @@ impl Engine {
         inner.update(&id, |s| {
             s.running = Some(task);
             s.run = Some(run);
-            s.phase.clear();
+            s.phase = None;
             s.done = 0;
             s.total = 0;
             s.started_at = Some(Utc::now());
@@ -523,7 +524,7 @@ impl Engine {
         let forward = async {
             while let Some(e) = rx.recv().await {
                 match &e {
-                    Event::Phase { phase, .. } => inner.update(&id, |s| s.phase = phase.clone()),
+                    Event::Phase { phase, .. } => inner.update(&id, |s| s.phase = Some(*phase)),
                     Event::Progress { done, total, .. } => inner.update(&id, |s| {
                         s.done = *done;
                         s.total = *total;
@@ -535,8 +536,10 @@ impl Engine {
         };
         let (result, ()) = tokio::join!(handle, forward);
         let result = match result {
-            Ok(r) => r.map_err(|e| e.to_string()),
-            Err(e) => Err(format!("the task stopped unexpectedly: {e}")),
+            Ok(r) => r.map_err(|e| e.failure()),
+            Err(e) => Err(Failure::Crashed {
+                detail: e.to_string(),
+            }),
         };
         if let Ok(summary) = &result {
             self.after_run(&id, job, summary);
@@ -546,9 +549,9 @@ impl Engine {
                 task,
                 summary: summary.clone(),
             },
-            Err(message) => Event::Failed {
+            Err(failure) => Event::Failed {
                 task,
-                message: message.clone(),
+                failure: failure.clone(),
             },
         });
         inner.update(&id, |s| {
@@ -655,7 +658,7 @@ async fn run_and_record(
     let result = crate::tasks::run_job(&server, &job, &reporter, &*secrets, &journal).await;
     let record = match &result {
         Ok(s) => Ok(s.clone()),
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(e.failure()),
     };
     journal
         .record_run(&server.id, job.task, started, &record)

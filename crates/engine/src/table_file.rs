@@ -49,8 +49,8 @@ impl From<Option<i64>> for Cell {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Table {
     /// The worksheet's name in `.xlsx` (at most 31 characters).
-    pub sheet: &'static str,
-    pub headers: Vec<&'static str>,
+    pub sheet: String,
+    pub headers: Vec<String>,
     pub rows: Vec<Vec<Cell>>,
 }
 
@@ -130,10 +130,10 @@ pub fn xlsx_bytes(table: &Table) -> Result<Vec<u8>, TableFileError> {
     use rust_xlsxwriter::{Format, Workbook};
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
-    sheet.set_name(table.sheet)?;
+    sheet.set_name(&table.sheet)?;
     let bold = Format::new().set_bold();
     for (c, h) in table.headers.iter().enumerate() {
-        sheet.write_string_with_format(0, col(c), *h, &bold)?;
+        sheet.write_string_with_format(0, col(c), h, &bold)?;
     }
     for (r, row) in table.rows.iter().enumerate() {
         let r = u32::try_from(r + 1).unwrap_or(u32::MAX);
@@ -178,18 +178,6 @@ pub fn write_table(table: &Table, path: &Path) -> Result<(), TableFileError> {
         path: path.to_owned(),
         source,
     })
-}
-
-/// The problems of a run: item and message.
-pub fn problems_table(problems: &[crate::ItemProblem]) -> Table {
-    Table {
-        sheet: "Проблеми",
-        headers: vec!["Обект", "Проблем"],
-        rows: problems
-            .iter()
-            .map(|p| vec![Cell::from(p.item.as_str()), Cell::from(p.message.as_str())])
-            .collect(),
-    }
 }
 
 #[cfg(test)]

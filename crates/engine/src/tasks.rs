@@ -7,6 +7,7 @@ use crate::correspondence::{MatchStatus, check};
 use crate::error::EngineError;
 use crate::events::{ItemProblem, Level, Reporter, RunSummary, Task};
 use crate::journal::Journal;
+use crate::report::{Item, Note, Phase};
 use crate::runner::Job;
 use crate::secrets::SecretStore;
 use crate::settings::{Server, SettingsFile};
@@ -63,7 +64,7 @@ async fn run(
     journal: &Journal,
     settings: Option<&SettingsFile>,
 ) -> Result<RunSummary, EngineError> {
-    reporter.phase("Свързване със Склад Pro и магазина");
+    reporter.phase(Phase::Connecting);
     let wh = open_warehouse(server, secrets).await?;
     let shop = shop_client_stopped_by(server, secrets, reporter.stop_token().clone())?;
     // A retry imports orders: the import's settings are checked.
@@ -91,23 +92,23 @@ async fn run(
                     MatchStatus::Matched => summary.unchanged += 1,
                     _ => {
                         summary.skipped += 1;
-                        summary.problems.push(ItemProblem {
-                            item: if r.key.is_empty() {
-                                format!("good {:?} / variant {:?}", r.good_id, r.shop_variant_id)
-                            } else {
-                                r.key.clone()
+                        summary.problems.push(ItemProblem::new(
+                            Item::Pair {
+                                key: r.key.clone(),
+                                good: r.good_id,
+                                variant: r.shop_variant_id.clone(),
                             },
-                            message: r.status.label().to_owned(),
-                        });
+                            r.status,
+                        ));
                     }
                 }
             }
             reporter.log(
                 Level::Info,
-                format!(
-                    "Съвпадат: {}; несъответствия: {}",
-                    summary.unchanged, summary.skipped
-                ),
+                Note::CheckCounts {
+                    matched: summary.unchanged,
+                    mismatched: summary.skipped,
+                },
             );
             Ok(summary)
         }
@@ -133,8 +134,6 @@ async fn checked(wh: &Warehouse, server: &Server, task: Task) -> Result<(), Engi
     if problems.is_empty() {
         Ok(())
     } else {
-        Err(EngineError::InvalidSettings(
-            problems.into_iter().map(|p| p.to_string()).collect(),
-        ))
+        Err(EngineError::InvalidSettings(problems))
     }
 }

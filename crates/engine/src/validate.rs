@@ -1,27 +1,12 @@
-//! Settings checked against the live database: one clear message per wrong field, in the
-//! words of the settings window.
-
-use std::fmt;
+//! Settings checked against the live database: one typed problem per wrong field (the app
+//! words it in the words of the settings window).
 
 use skladsync_warehouse::Warehouse;
 
 use crate::error::EngineError;
 use crate::events::Task;
+use crate::report::{SettingField as F, SettingIssue as I, SettingProblem};
 use crate::settings::{EditionSetting, MAX_FIRST_RUN_DAYS, Server};
-
-/// A setting that is wrong, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldProblem {
-    /// The setting's label, e.g. "Експорт от Склад Pro › Обект за операции".
-    pub field: String,
-    pub message: String,
-}
-
-impl fmt::Display for FieldProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.field, self.message)
-    }
-}
 
 /// `^[A-Z]{2}\d{6}$`: the individual number of a fiscal device.
 pub fn is_fiscal_device(s: &str) -> bool {
@@ -51,48 +36,41 @@ pub async fn is_supto(wh: &Warehouse, server: &Server) -> Result<bool, EngineErr
     })
 }
 
-/// The problems found so far, each under its setting's label.
-struct Problems(Vec<FieldProblem>);
+/// The problems found so far.
+struct Problems(Vec<SettingProblem>);
+
+/// The fields both task groups have.
+struct Common {
+    user: F,
+    object: F,
+    prices_in_eur: F,
+}
 
 impl Problems {
-    fn add(&mut self, group: &str, field: &str, message: impl Into<String>) {
-        self.0.push(FieldProblem {
-            field: format!("{group} › {field}"),
-            message: message.into(),
-        });
+    fn add(&mut self, field: F, issue: I) {
+        self.0.push(SettingProblem { field, issue });
     }
 
     /// The settings both task groups have: active user, object for operations, prices in EUR.
     fn common(
         &mut self,
-        group: &str,
+        fields: Common,
         user: Option<i64>,
         object: Option<i64>,
         prices_in_eur: bool,
         facts: &Facts,
     ) {
-        const USER: &str = "Активен потребител в Склад Pro";
         match user {
-            Some(1) => self.add(group, USER, "служебният потребител не може да бъде избран"),
-            Some(u) if !facts.users.contains(&u) => {
-                self.add(group, USER, format!("потребител {u} не съществува"))
-            }
-            None if facts.supto => self.add(group, USER, "задължителен е в СУПТО"),
+            Some(1) => self.add(fields.user, I::ServiceUser),
+            Some(u) if !facts.users.contains(&u) => self.add(fields.user, I::NoSuchUser { id: u }),
+            None if facts.supto => self.add(fields.user, I::RequiredInSupto),
             _ => {}
         }
         if let Some(o) = object.filter(|o| !facts.objects.contains(o)) {
-            self.add(
-                group,
-                "Обект за операции",
-                format!("обект {o} не съществува или е изтрит"),
-            );
+            self.add(fields.object, I::NoSuchObject { id: o });
         }
         if prices_in_eur && facts.base_eur {
-            self.add(
-                group,
-                "Цени в евро",
-                "базата данни вече е в евро: изключете настройката, иначе цените ще се превалутират два пъти",
-            );
+            self.add(fields.prices_in_eur, I::DatabaseAlreadyInEur);
         }
     }
 }
@@ -110,17 +88,16 @@ pub async fn validate(
     wh: &Warehouse,
     server: &Server,
     task: Task,
-) -> Result<Vec<FieldProblem>, EngineError> {
+) -> Result<Vec<SettingProblem>, EngineError> {
     let mut out = Problems(Vec::new());
     let version = wh.program_version().await?;
     if version.is_supported() == Some(false) {
-        out.0.push(FieldProblem {
-            field: "Склад Pro".into(),
-            message: format!(
-                "версия {} е по-стара от поддържаните (нужна е по-нова от 3.07.055)",
-                version.raw
-            ),
-        });
+        out.add(
+            F::Database,
+            I::UnsupportedVersion {
+                version: version.raw.clone(),
+            },
+        );
     }
     let facts = Facts {
         users: wh.users().await?.iter().map(|u| u.id).collect(),
@@ -131,14 +108,14 @@ pub async fn validate(
 
     if matches!(task, Task::Export | Task::Correspondence) {
         let e = &server.export;
-        let g = "Експорт от Склад Pro";
-        out.common(g, e.active_user, e.object, e.prices_in_eur, &facts);
+        let fields = Common {
+            user: F::ExportActiveUser,
+            object: F::ExportObject,
+            prices_in_eur: F::ExportPricesInEur,
+        };
+        out.common(fields, e.active_user, e.object, e.prices_in_eur, &facts);
         if e.object.is_none() && e.object_groups.is_empty() {
-            out.add(
-                g,
-                "Обект за операции",
-                "изберете обект или група обекти за количества",
-            );
+            out.add(F::ExportObject, I::ChooseObjectOrGroup);
         }
         let object_groups = wh.object_groups().await?;
         for og in e
@@ -146,11 +123,7 @@ pub async fn validate(
             .iter()
             .filter(|og| !object_groups.iter().any(|x| x.id == **og))
         {
-            out.add(
-                g,
-                "Групи обекти за количества",
-                format!("група {og} не съществува"),
-            );
+            out.add(F::ExportObjectGroups, I::NoSuchObjectGroup { id: *og });
         }
         // A goods group that no longer exists is reported by the export itself, which goes on
         // with the other groups.
@@ -160,58 +133,47 @@ pub async fn validate(
             .iter()
             .filter(|m| !vat.iter().any(|v| v.id == m.vat_group))
         {
-            out.add(
-                g,
-                "ДДС групи",
-                format!("ДДС група {} не съществува", m.vat_group),
-            );
+            out.add(F::ExportVatClasses, I::NoSuchVatGroup { id: m.vat_group });
         }
     }
 
     if matches!(task, Task::OrderImport | Task::ProductPull) {
         let i = &server.import;
-        let g = "Импорт от CloudCart";
-        out.common(g, i.active_user, i.object, i.prices_in_eur, &facts);
+        let fields = Common {
+            user: F::ImportActiveUser,
+            object: F::ImportObject,
+            prices_in_eur: F::ImportPricesInEur,
+        };
+        out.common(fields, i.active_user, i.object, i.prices_in_eur, &facts);
         if i.object.is_none() {
-            out.add(g, "Обект за операции", "изберете обект");
+            out.add(F::ImportObject, I::ChooseObject);
         }
         if task == Task::OrderImport {
             if i.first_run_days > MAX_FIRST_RUN_DAYS {
                 out.add(
-                    g,
-                    "Първият импорт взема поръчките от последните (дни)",
-                    format!(
-                        "{} дни е повече от позволените {MAX_FIRST_RUN_DAYS}",
-                        i.first_run_days
-                    ),
+                    F::ImportFirstRunDays,
+                    I::TooManyDays {
+                        days: i.first_run_days,
+                        max: MAX_FIRST_RUN_DAYS,
+                    },
                 );
             }
-            const DEVICE: &str = "Сериен номер на касов апарат";
             match i.fiscal_device.as_deref().filter(|d| !d.is_empty()) {
-                None if facts.supto => out.add(g, DEVICE, "задължителен е в СУПТО"),
+                None if facts.supto => out.add(F::ImportFiscalDevice, I::RequiredInSupto),
                 Some(d) if facts.supto && !is_fiscal_device(d) => out.add(
-                    g,
-                    DEVICE,
-                    format!("„{d}“ не е във вида XX000000 (две латински главни букви и шест цифри)"),
+                    F::ImportFiscalDevice,
+                    I::NotFiscalDevice { value: d.into() },
                 ),
-                Some(_) if !facts.supto => out.add(
-                    g,
-                    DEVICE,
-                    "настройката е само за СУПТО (Склад Pro 3.07.100 или по-нов); изтрийте я или посочете СУПТО",
-                ),
+                Some(_) if !facts.supto => out.add(F::ImportFiscalDevice, I::OnlyForSupto),
                 _ => {}
             }
-            const OPERATOR: &str = "Код на оператор (УНП)";
             match i.operator_code.as_deref().filter(|c| !c.is_empty()) {
-                None if facts.supto => out.add(
-                    g,
-                    OPERATOR,
-                    "задължителен е в СУПТО: четири цифри или латински главни букви",
-                ),
+                None if facts.supto => {
+                    out.add(F::ImportOperatorCode, I::OperatorCodeRequiredInSupto)
+                }
                 Some(c) if facts.supto && !is_operator_code(c) => out.add(
-                    g,
-                    OPERATOR,
-                    format!("„{c}“ не е от четири цифри или латински главни букви (напр. 0001)"),
+                    F::ImportOperatorCode,
+                    I::NotOperatorCode { value: c.into() },
                 ),
                 _ => {}
             }
@@ -222,13 +184,12 @@ pub async fn validate(
                 .filter(|m| !types.iter().any(|t| t.id == m.payment_type))
             {
                 out.add(
-                    g,
-                    "Типове плащане",
-                    format!("тип плащане {} не съществува", m.payment_type),
+                    F::ImportPaymentTypes,
+                    I::NoSuchPaymentType { id: m.payment_type },
                 );
             }
             if let Err(e) = i.time_zone.zone() {
-                out.add(g, "Часова зона", e);
+                out.add(F::ImportTimeZone, I::UnknownTimeZone { name: e.name });
             }
         }
     }

@@ -18,6 +18,9 @@ use super::plan::{Catalog, Plan, is_cancelled, kind_for, plan_order, transaction
 use super::reference;
 use super::store::{Binding, OrderStore, QueueKind, Reason};
 use crate::error::EngineError;
+use crate::report::{
+    Item, OrderNote, OrderProblem, Phase, SettingField, SettingIssue, SettingProblem,
+};
 use crate::events::{ItemProblem, Level, Reporter, RunSummary};
 use crate::journal::Journal;
 use crate::settings::Server;
@@ -157,12 +160,16 @@ impl<'a> Importer<'a> {
     ) -> Result<Importer<'a>, EngineError> {
         let import = &server.import;
         let object_id = import.object.ok_or_else(|| {
-            EngineError::InvalidSettings(vec![
-                "Импорт от CloudCart › Обект за операции: изберете обект".into(),
-            ])
+            EngineError::InvalidSettings(vec![SettingProblem {
+                field: SettingField::ImportObject,
+                issue: SettingIssue::ChooseObject,
+            }])
         })?;
         let zone = import.time_zone.zone().map_err(|e| {
-            EngineError::InvalidSettings(vec![format!("Импорт от CloudCart › Часова зона: {e}")])
+            EngineError::InvalidSettings(vec![SettingProblem {
+                field: SettingField::ImportTimeZone,
+                issue: SettingIssue::UnknownTimeZone { name: e.name },
+            }])
         })?;
         let supto = is_supto(wh, server).await?;
         if supto {
@@ -176,10 +183,16 @@ impl<'a> Importer<'a> {
                 .is_some_and(|d| usn::format_usn(d, "0000", 1).is_some());
             let mut bad = Vec::new();
             if !dev_ok {
-                bad.push("Импорт от CloudCart › Сериен номер на касов апарат: задължителен е в СУПТО (XX000000)".to_owned());
+                bad.push(SettingProblem {
+                    field: SettingField::ImportFiscalDevice,
+                    issue: SettingIssue::RequiredInSupto,
+                });
             }
             if !op_ok {
-                bad.push("Импорт от CloudCart › Код на оператор: задължителен е в СУПТО (4 цифри или латински главни букви)".to_owned());
+                bad.push(SettingProblem {
+                    field: SettingField::ImportOperatorCode,
+                    issue: SettingIssue::OperatorCodeRequiredInSupto,
+                });
             }
             if !bad.is_empty() {
                 return Err(EngineError::InvalidSettings(bad));
@@ -193,9 +206,11 @@ impl<'a> Importer<'a> {
         let user_id = import.active_user.unwrap_or(SERVICE_USER_ID);
         reporter.log(
             Level::Info,
-            crate::lookups::documents_written_as(wh, import.active_user).await?,
+            OrderNote::Untyped {
+message: (crate::lookups::documents_written_as(wh, import.active_user).await?).into(),
+},
         );
-        reporter.phase("Четене на стоките от Склад Pro");
+        reporter.phase(Phase::ReadingWarehouseGoods);
         let goods = wh.goods(&[], PriceGroup::RETAIL).await?.goods;
         let vat_rates: HashMap<_, _> = wh
             .vat_groups()
@@ -254,10 +269,12 @@ impl<'a> Importer<'a> {
     }
 
     fn problem(&mut self, level: Level, order_id: &str, message: String) {
-        let p = ItemProblem {
-            item: format!("поръчка {order_id}"),
-            message,
-        };
+        let p = ItemProblem::new(
+            Item::Order {
+                id: order_id.to_owned(),
+            },
+            OrderProblem::Untyped { message },
+        );
         self.reporter.item(level, p.clone());
         self.summary.problems.push(p);
     }
@@ -436,9 +453,11 @@ impl<'a> Importer<'a> {
         }
         self.reporter.log(
             Level::Info,
-            format!(
+            OrderNote::Untyped {
+message: (format!(
                 "Поръчка {id}: друго копие на програмата я внесе току-що; документът му се взема"
-            ),
+            )).into(),
+},
         );
         self.existing(order, None, found.docs).await
     }
@@ -584,13 +603,15 @@ impl<'a> Importer<'a> {
         self.store.save_binding(&self.server.id, &binding).await?;
         self.reporter.log(
             Level::Info,
-            format!(
+            OrderNote::Untyped {
+message: (format!(
                 "Поръчка {id}: {} № {} ({} {})",
                 doc.kind.label(),
                 doc.display_number(),
                 doc.total,
                 self.catalog.db.base_currency
-            ),
+            )).into(),
+},
         );
         self.push_usn(&order.id, &mut binding).await?;
         Ok(Outcome::Created {
@@ -841,10 +862,12 @@ impl<'a> Importer<'a> {
             }
             self.reporter.log(
                 Level::Info,
-                format!(
+                OrderNote::Untyped {
+message: (format!(
                     "Поръчка {id}: довършено превръщане в Продажба № {}",
                     s.display_number()
-                ),
+                )).into(),
+},
             );
         }
         let mut b = match binding {
@@ -879,11 +902,13 @@ impl<'a> Importer<'a> {
             self.store.save_binding(&self.server.id, &b).await?;
             self.reporter.log(
                 Level::Info,
-                format!(
+                OrderNote::Untyped {
+message: (format!(
                     "Поръчка {id}: вече е в Склад Pro като {} № {}; връзката е възстановена",
                     doc.kind.label(),
                     doc.display_number()
-                ),
+                )).into(),
+},
             );
         }
         self.push_usn(&order.id, &mut b).await?;
@@ -1064,10 +1089,12 @@ impl<'a> Importer<'a> {
                 // Another importer wrote the Sale (and annuls the Order); the next run binds it.
                 self.reporter.log(
                     Level::Info,
-                    format!(
+                    OrderNote::Untyped {
+message: (format!(
                         "Поръчка {}: друго копие на програмата я превърна в продажба",
                         plan.order_id
-                    ),
+                    )).into(),
+},
                 );
                 return Ok(Outcome::Unchanged);
             }
@@ -1090,12 +1117,14 @@ impl<'a> Importer<'a> {
             .map_err(Fail::warehouse)?;
         self.reporter.log(
             Level::Info,
-            format!(
+            OrderNote::Untyped {
+message: (format!(
                 "Поръчка {}: Поръчка № {:010} стана Продажба № {}",
                 plan.order_id,
                 order_doc.number,
                 sale.display_number()
-            ),
+            )).into(),
+},
         );
         Ok(Outcome::Converted {
             number: sale.number,
@@ -1183,7 +1212,7 @@ pub async fn run_import(
     let from = since
         .or(watermark.map(|w| w - LISTING_OVERLAP))
         .unwrap_or_else(|| Utc::now() - Duration::days(i64::from(server.import.first_run_days)));
-    reporter.phase("Четене на поръчките от магазина");
+    reporter.phase(Phase::ReadingShopOrders);
     // Taken before the listing: an order changed while it runs is listed again next time.
     let now = Utc::now();
     let listed: Vec<ListedOrder> = shop
@@ -1192,7 +1221,7 @@ pub async fn run_import(
         .await?;
     let next = listing::next_watermark(&listed, watermark, now);
     let items = listing::in_order(listed);
-    reporter.phase("Внасяне на поръчките");
+    reporter.phase(Phase::ImportingOrders);
     let seen = listing::ids(&items);
     listing::handle_all(&mut imp, &items, reporter, false, &seen).await?;
     if !dry_run && let Some(n) = next {
@@ -1213,10 +1242,12 @@ pub async fn run_import(
     let s = &imp.summary;
     reporter.log(
         Level::Info,
-        format!(
+        OrderNote::Untyped {
+message: (format!(
             "Поръчки: нови {}, променени {}, без промяна {}, в опашката или пропуснати {}",
             s.created, s.updated, s.unchanged, s.skipped
-        ),
+        )).into(),
+},
     );
     Ok(imp.summary)
 }

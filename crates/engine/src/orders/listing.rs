@@ -11,6 +11,7 @@ use skladsync_warehouse::Warehouse;
 
 use super::import::Importer;
 use crate::error::EngineError;
+use crate::report::{OrderNote, Phase};
 use crate::events::{Level, Reporter, RunSummary};
 use crate::journal::Journal;
 use crate::settings::Server;
@@ -111,7 +112,7 @@ pub(crate) async fn sweep_in(
     seen: &HashSet<Id>,
 ) -> Result<(), EngineError> {
     let now = Utc::now();
-    reporter.phase("Проверка на поръчките от последните дни");
+    reporter.phase(Phase::SweepingRecentOrders);
     let listed: Vec<ListedOrder> = shop
         .orders_added_between_each(
             now - Duration::days(i64::from(days.max(1))),
@@ -127,9 +128,11 @@ pub(crate) async fn sweep_in(
     if found > 0 {
         reporter.log(
             Level::Warning,
-            format!(
+            OrderNote::Untyped {
+message: (format!(
                 "Проверката на поръчките от последните {days} дни намери {found} невнесени; внесени са"
-            ),
+            )).into(),
+},
         );
     }
     if !dry_run {

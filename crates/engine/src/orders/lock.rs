@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use sqlx::Row as _;
 
 use crate::error::EngineError;
+use crate::report::OrderNote;
 use crate::events::{Level, Reporter};
 use crate::journal::{Journal, JournalError};
 
@@ -73,7 +74,9 @@ impl RunLock {
                     if !told {
                         reporter.log(
                             Level::Info,
-                            "Друго копие на програмата внася поръчки за този сървър; изчакване",
+                            OrderNote::Untyped {
+message: ("Друго копие на програмата внася поръчки за този сървър; изчакване").into(),
+},
                         );
                         told = true;
                     }
