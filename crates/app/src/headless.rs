@@ -4,14 +4,18 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
-use skladsync_engine::correspondence::{self, check};
+use skladsync_engine::correspondence::check;
 use skladsync_engine::settings::SettingsFile;
-use skladsync_engine::table_file::{TableFileError, TableFormat, problems_table, write_table};
+use skladsync_engine::table_file::{TableFileError, TableFormat, write_table};
 use skladsync_engine::{
     EnvSecretStore, Event, Journal, Level, Reporter, SecretStore, Task, open_warehouse, run_task,
     shop_client, shop_client_stopped_by,
 };
 use tokio::sync::mpsc;
+
+use crate::describe;
+use crate::tables;
+use crate::texts::Lang;
 
 pub struct RunArgs {
     pub task: Task,
@@ -166,7 +170,11 @@ pub fn list_servers(settings: Option<PathBuf>) -> Result<()> {
 fn list_servers_in(file: &SettingsFile) -> Result<()> {
     let all = file.load()?;
     if all.servers.is_empty() {
-        println!("Няма сървъри в {}", file.path().display());
+        println!(
+            "{} {}",
+            Lang::cli().texts().no_servers_in,
+            file.path().display()
+        );
     }
     for s in all.servers {
         println!(
@@ -237,11 +245,19 @@ pub async fn queue(
     match action {
         QueueAction::List => {
             let queued = orders::exception_queue(&journal, &server).await?;
+            let lang = Lang::cli();
+            let t = lang.texts();
             if queued.is_empty() {
-                eprintln!("Няма поръчки за ръчна намеса.");
+                eprintln!("{}", t.no_exceptions);
             }
             for q in queued {
-                println!("{}	{:?}	опити {}", q.order_id, q.kind, q.attempts);
+                println!(
+                    "{}\t{}\t{} {}",
+                    q.order_id,
+                    t.queue_kind(q.kind),
+                    t.attempts,
+                    q.attempts
+                );
                 for r in &q.reasons {
                     println!("  • {r}");
                 }
@@ -251,7 +267,7 @@ pub async fn queue(
         QueueAction::Dismiss { order } => {
             let host = orders::shop_host(&shop_client(&server, &secrets)?);
             if orders::dismiss_queued(&journal, &host, &order).await? {
-                println!("{order}: махната от опашката");
+                println!("{order}: {}", Lang::cli().texts().dismissed);
                 Ok(0)
             } else {
                 bail!("order {order} is not in the queue")
@@ -261,7 +277,10 @@ pub async fn queue(
             let wh = open_warehouse(&server, &secrets).await?;
             let host = orders::shop_host(&shop_client(&server, &secrets)?);
             if orders::release_order(&wh, &journal, &host, &order).await? {
-                println!("{order}: може да бъде внесена отново (queue retry --order {order})");
+                println!(
+                    "{order}: {} (queue retry --order {order})",
+                    Lang::cli().texts().may_import_again
+                );
                 Ok(0)
             } else {
                 bail!("order {order} still has its document in Склад Pro; annul it there first")
@@ -300,7 +319,7 @@ pub async fn queue(
                 Err(e) => {
                     reporter.send(Event::Failed {
                         task: Task::OrderImport,
-                        message: e.to_string(),
+                        failure: e.failure(),
                     });
                     1
                 }
@@ -312,7 +331,8 @@ pub async fn queue(
     }
 }
 
-/// Progress goes to stderr, the result (the summary, or the failure) to stdout.
+/// Progress goes to stderr, the result (the summary, or the failure) to stdout, in the
+/// command line's language (JSON: the typed event).
 pub(crate) fn print_event(e: &Event, json: bool) {
     let result = matches!(e, Event::Finished { .. } | Event::Failed { .. });
     if json {
@@ -324,17 +344,19 @@ pub(crate) fn print_event(e: &Event, json: bool) {
         }
         return;
     }
+    let lang = Lang::cli();
+    let t = lang.texts();
     match e {
         Event::Started { task, dry_run } => eprintln!(
             "▶ {}{}",
-            task.label(),
+            t.task(*task),
             if *dry_run {
-                " (проба, без запис)"
+                format!(" ({})", t.trial)
             } else {
-                ""
+                String::new()
             }
         ),
-        Event::Phase { phase, .. } => eprintln!("  {phase}…"),
+        Event::Phase { phase, .. } => eprintln!("  {}…", describe::phase(lang, *phase)),
         Event::Progress { done, total, .. } => {
             if *total > 0 && (*done == *total || done % 500 == 0) {
                 eprintln!("  {done}/{total}");
@@ -346,19 +368,17 @@ pub(crate) fn print_event(e: &Event, json: bool) {
                 Level::Warning => "⚠",
                 Level::Error => "✖",
             };
-            eprintln!("  {mark} {}: {}", problem.item, problem.message);
+            eprintln!("  {mark} {}", describe::item_problem(lang, problem));
         }
-        Event::Log { level, message, .. } => eprintln!("  [{level:?}] {message}"),
-        Event::Finished { summary, .. } => println!(
-            "✔ създадени {}, обновени {}, без промяна {}, нулирани {}, пропуснати {}, проблеми {}",
-            summary.created,
-            summary.updated,
-            summary.unchanged,
-            summary.deactivated,
-            summary.skipped,
-            summary.problems.len()
+        Event::Log { level, note, .. } => eprintln!(
+            "  [{}] {}",
+            describe::level(lang, *level),
+            describe::note(lang, note)
         ),
-        Event::Failed { message, .. } => println!("✖ {message}"),
+        Event::Finished { summary, .. } => {
+            println!("✔ {}", describe::summary(t, summary))
+        }
+        Event::Failed { failure, .. } => println!("✖ {}", describe::failure(lang, failure)),
     }
 }
 
@@ -406,7 +426,7 @@ pub async fn run(args: RunArgs) -> Result<i32> {
     let stop = reporter.stop_token().clone();
     let ctrl_c = tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("Спиране…");
+            eprintln!("{}", Lang::cli().texts().stopping);
             stop.cancel();
             if tokio::signal::ctrl_c().await.is_ok() {
                 std::process::exit(130);
@@ -423,23 +443,24 @@ pub async fn run(args: RunArgs) -> Result<i32> {
         task: args.task,
         dry_run: args.dry_run,
     });
-    let out_err =
-        |e: TableFileError| skladsync_engine::EngineError::InvalidSettings(vec![e.to_string()]);
+    let lang = Lang::cli();
+    let t = lang.texts();
+    // A table the user asked for (`--out`): written by the app, in the chosen language.
+    let mut table_failed: Option<TableFileError> = None;
     let result = if let (Task::Correspondence, Some(path)) = (args.task, &args.out) {
         let wh = open_warehouse(&server, &*secrets).await?;
         let shop = shop_client_stopped_by(&server, &*secrets, reporter.stop_token().clone())?;
         let rows = check(&wh, &shop, &server, &reporter).await;
-        rows.and_then(|rows| {
-            write_table(&correspondence::table(&rows), path).map_err(out_err)?;
-            reporter.log(
-                Level::Info,
-                format!("{} реда записани в {}", rows.len(), path.display()),
-            );
-            Ok(skladsync_engine::RunSummary {
+        rows.map(|rows| {
+            match write_table(&tables::correspondence(lang, &rows), path) {
+                Ok(()) => eprintln!("  {} {} {}", rows.len(), t.rows_written_to, path.display()),
+                Err(e) => table_failed = Some(e),
+            }
+            skladsync_engine::RunSummary {
                 dry_run: true,
                 unchanged: rows.len() as u64,
                 ..Default::default()
-            })
+            }
         })
     } else {
         run_task(
@@ -452,25 +473,24 @@ pub async fn run(args: RunArgs) -> Result<i32> {
             &file,
         )
         .await
-        .and_then(|summary| {
+        .inspect(|summary| {
             if let Some(path) = &args.out {
-                write_table(&problems_table(&summary.problems), path).map_err(out_err)?;
-                reporter.log(
-                    Level::Info,
-                    format!(
-                        "{} проблема записани в {}",
+                match write_table(&tables::problems(lang, &summary.problems), path) {
+                    Ok(()) => eprintln!(
+                        "  {} {} {}",
                         summary.problems.len(),
+                        t.problems_written_to,
                         path.display()
                     ),
-                );
+                    Err(e) => table_failed = Some(e),
+                }
             }
-            Ok(summary)
         })
     };
     ctrl_c.abort();
     let record = match &result {
         Ok(s) => Ok(s.clone()),
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(e.failure()),
     };
     journal
         .record_run(&server.id, args.task, chrono::Utc::now(), &record)
@@ -481,17 +501,26 @@ pub async fn run(args: RunArgs) -> Result<i32> {
                 task: args.task,
                 summary: s.clone(),
             });
-            if s.problems.is_empty() { 0 } else { 2 }
+            if table_failed.is_some() {
+                1
+            } else if s.problems.is_empty() {
+                0
+            } else {
+                2
+            }
         }
         Err(e) => {
             reporter.send(Event::Failed {
                 task: args.task,
-                message: e.to_string(),
+                failure: e.failure(),
             });
             1
         }
     };
     drop(reporter);
     let _ = printer.await;
+    if let Some(e) = table_failed {
+        eprintln!("✖ {e}");
+    }
     Ok(code)
 }

@@ -5,10 +5,12 @@
 
 pub mod autostart;
 pub mod demo;
+pub mod describe;
 pub mod headless;
 pub mod secret_store;
 pub mod server_cli;
 pub mod service;
+pub mod tables;
 pub mod texts;
 pub mod ui;
 

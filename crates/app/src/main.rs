@@ -28,8 +28,9 @@ struct Cli {
     /// Do not open the window (with --demo: print the demo's summary only).
     #[arg(long)]
     no_window: bool,
-    /// The window's language (default: the one chosen last time, else Bulgarian).
-    #[arg(long, value_enum)]
+    /// The language of the window and of the command line's output (default: for the window
+    /// the one chosen last time, else Bulgarian).
+    #[arg(long, value_enum, env = "SKLADSYNC_LANG", global = true)]
     lang: Option<LangArg>,
     /// Where the program keeps its data (default: the OS data directory).
     #[arg(long, env = "SKLADSYNC_DATA_DIR", global = true)]
@@ -224,6 +225,7 @@ fn main() -> Result<()> {
         LangArg::Bg => Lang::Bg,
         LangArg::En => Lang::En,
     });
+    Lang::set_cli(lang.unwrap_or_default());
     match cli.command {
         Some(Cmd::Run {
             task,

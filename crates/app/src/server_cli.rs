@@ -220,8 +220,9 @@ pub async fn set(
             }
         }
     }
+    let lang = crate::texts::Lang::cli();
     for p in &problems {
-        println!("⚠ {p}");
+        println!("⚠ {}", crate::describe::setting_problem(lang, p));
     }
     Ok(if problems.is_empty() { 0 } else { 2 })
 }

@@ -16,6 +16,9 @@ use skladsync_engine::{
 
 use crate::secret_store::AppSecretStore;
 
+use crate::describe;
+use crate::texts::Lang;
+
 /// How long `serve` waits, after Ctrl-C or SIGTERM, for the running items to finish.
 pub const SHUTDOWN_WAIT: Duration = Duration::from_secs(30);
 
@@ -94,6 +97,7 @@ fn start_logs(data_dir: &Path) -> Result<tracing_appender::non_blocking::WorkerG
 
 /// One update as a log line.
 fn log_update(u: &Update) {
+    let lang = Lang::cli();
     match u {
         Update::Run(e) => {
             let (server, run) = (&e.server, e.run);
@@ -101,13 +105,16 @@ fn log_update(u: &Update) {
                 Event::Started { task, dry_run } => {
                     tracing::info!(%server, %run, ?task, dry_run, "started")
                 }
-                Event::Phase { phase, .. } => tracing::info!(%server, %run, "{phase}"),
+                Event::Phase { phase, .. } => {
+                    tracing::info!(%server, %run, "{}", describe::phase(lang, *phase))
+                }
                 Event::Progress { .. } => {}
                 Event::Item { level, problem, .. } => {
-                    tracing::warn!(%server, %run, ?level, item = %problem.item, "{}", problem.message)
+                    let line = describe::item_problem(lang, problem);
+                    tracing::warn!(%server, %run, ?level, "{line}")
                 }
-                Event::Log { level, message, .. } => {
-                    tracing::info!(%server, %run, ?level, "{message}")
+                Event::Log { level, note, .. } => {
+                    tracing::info!(%server, %run, ?level, "{}", describe::note(lang, note))
                 }
                 Event::Finished { task, summary } => tracing::info!(
                     %server, %run, ?task,
@@ -118,8 +125,9 @@ fn log_update(u: &Update) {
                     problems = summary.problems.len(),
                     "finished"
                 ),
-                Event::Failed { task, message } => {
-                    tracing::error!(%server, %run, ?task, "failed: {message}")
+                Event::Failed { task, failure } => {
+                    let why = describe::failure(lang, failure);
+                    tracing::error!(%server, %run, ?task, "failed: {why}")
                 }
             }
         }
@@ -285,33 +293,47 @@ pub async fn status(settings: Option<PathBuf>, json: bool) -> Result<i32> {
 fn print_server_status(name: &str, st: Option<&skladsync_engine::ServerStatus>) {
     let default = skladsync_engine::ServerStatus::default();
     let st = st.unwrap_or(&default);
+    let lang = Lang::cli();
+    let t = lang.texts();
     println!("{name}");
     match st.running {
         Some(task) => println!(
-            "  running: {} — {} {}/{}",
-            task.label(),
-            st.phase,
+            "  ▶ {} — {} {}/{}",
+            t.task(task),
+            st.phase
+                .map(|p| describe::phase(lang, p))
+                .unwrap_or_default(),
             st.done,
             st.total
         ),
-        None => println!("  idle"),
+        None => println!("  {}", t.idle),
     }
     if let Some((task, last)) = &st.last {
         match last {
             Ok(s) => println!(
-                "  last {}: created {}, updated {}, unchanged {}, skipped {}, problems {}",
-                task.label(),
-                s.created,
-                s.updated,
-                s.unchanged,
-                s.skipped,
+                "  {} ({}): {}, {} {}",
+                t.last_run,
+                t.task(*task),
+                describe::summary(t, s),
+                t.problems_count,
                 s.problems.len()
             ),
-            Err(e) => println!("  last {}: failed: {e}", task.label()),
+            Err(f) => println!(
+                "  {} ({}): {}: {}",
+                t.last_run,
+                t.task(*task),
+                t.failed,
+                describe::failure(lang, f)
+            ),
         }
     }
     if let (Some(task), Some(at)) = (st.scheduled, st.next_run) {
-        println!("  next {}: {}", task.label(), at.format("%Y-%m-%d %H:%M"));
+        println!(
+            "  {} ({}): {}",
+            t.next_run,
+            t.task(task),
+            at.format("%Y-%m-%d %H:%M")
+        );
     }
 }
 

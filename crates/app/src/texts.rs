@@ -11,7 +11,20 @@ pub enum Lang {
     En,
 }
 
+static CLI_LANG: std::sync::OnceLock<Lang> = std::sync::OnceLock::new();
+
 impl Lang {
+    /// The language of the command line's output (`--lang`, `SKLADSYNC_LANG`; Bulgarian when
+    /// not chosen).
+    pub fn cli() -> Lang {
+        CLI_LANG.get().copied().unwrap_or_default()
+    }
+
+    /// Chosen once, at the start of the program.
+    pub fn set_cli(lang: Lang) {
+        let _ = CLI_LANG.set(lang);
+    }
+
     pub fn texts(self) -> &'static Texts {
         match self {
             Lang::Bg => &BG,
@@ -210,6 +223,12 @@ texts! {
     kind: "Вид", "Kind";
     reasons: "Причина — какво да се поправи", "Reason — what to fix";
     attempts: "Опити", "Attempts";
+    dismissed: "махната от опашката", "taken off the queue";
+    stopping: "Спиране…", "Stopping…";
+    no_servers_in: "Няма сървъри в", "No servers in";
+    may_import_again: "може да бъде внесена отново", "may be imported again";
+    rows_written_to: "реда записани в", "rows written to";
+    problems_written_to: "проблема записани в", "problems written to";
     retry: "Опитай пак", "Retry";
     retry_all: "Опитай пак всички", "Retry all";
     dismiss: "Премахни от списъка", "Remove from the list";
@@ -223,7 +242,7 @@ texts! {
     search: "Търсене", "Search";
     export_csv: "Запиши CSV", "Save CSV";
     export_xlsx: "Запиши .xlsx", "Save .xlsx";
-    csv_saved: "CSV записан", "CSV saved";
+    csv_saved: "Файлът е записан", "File saved";
     rows: "реда", "rows";
     key: "Код за сравнение", "Compare key";
     good: "Стока в Склад Pro", "Warehouse Pro good";

@@ -11,7 +11,8 @@ use skladsync::demo;
 use skladsync::texts::{BG, Lang};
 use skladsync::ui::{App, AppInit, Probe, Tab};
 use skladsync_engine::correspondence::MatchStatus;
-use skladsync_engine::settings::{Server, Settings, SettingsFile};
+use skladsync_engine::report::{ExportProblem, Item, Note, Phase};
+use skladsync_engine::settings::{CompareBy, Server, Settings, SettingsFile};
 use skladsync_engine::{
     ItemProblem, Job, Journal, Level, MemorySecretStore, Reporter, RunSummary, SecretStore, Task,
     TaskRunner,
@@ -43,15 +44,27 @@ fn fake_runner() -> TaskRunner {
     Arc::new(|_server: Server, job: Job, r: Reporter| {
         let (task, dry_run) = (job.task, job.dry_run);
         Box::pin(async move {
-            r.phase("Четене на стоките");
+            r.phase(Phase::ReadingWarehouseGoods);
             for i in 1..=10 {
                 r.progress(i, 10);
             }
-            r.log(Level::Info, "подробност за дневника");
-            let problem = ItemProblem {
-                item: "good 7 \"Чаша\"".into(),
-                message: "Баркод 1 е празен: въведете баркод в Склад Pro".into(),
-            };
+            r.log(
+                Level::Info,
+                Note::CheckCounts {
+                    matched: 41,
+                    mismatched: 2,
+                },
+            );
+            let problem = ItemProblem::new(
+                Item::Good {
+                    id: 7,
+                    name: "Чаша".into(),
+                    key: None,
+                },
+                ExportProblem::NoKey {
+                    compare_by: CompareBy::BarcodeToBarcode1,
+                },
+            );
             r.item(Level::Error, problem.clone());
             let _ = task;
             Ok(RunSummary {
@@ -226,18 +239,18 @@ fn start_shows_progress_problems_and_filters_the_log() {
             .is_some_and(|v| matches!(v.last, Some((Task::Export, Ok(_)))))
     });
     h.get_by_label_contains(BG.done_ok);
-    h.get_by_label("Баркод 1 е празен: въведете баркод в Склад Pro");
+    h.get_by_label("няма Баркод 1 — въведете го в Склад Pro или сменете „Сравнявай по“");
     let st = h.state().status.servers.get("x").cloned().unwrap();
     assert_eq!((st.done, st.total), (10, 10));
     assert!(
-        h.query_by_label_contains("подробност за дневника")
+        h.query_by_label_contains("Съвпадат: 41; несъответствия: 2")
             .is_some(),
         "info lines show with the level filter at All"
     );
     h.state_mut().log_filter = Level::Error;
     h.run_steps(2);
     assert!(
-        h.query_by_label_contains("подробност за дневника")
+        h.query_by_label_contains("Съвпадат: 41; несъответствия: 2")
             .is_none()
     );
     assert_eq!(
@@ -445,7 +458,7 @@ fn demo_test_connection_export_to_the_end_and_the_correspondence_table() {
             .iter()
             .all(|&i| c.rows[i].status == MatchStatus::Matched)
     );
-    let csv = c.csv();
+    let csv = c.csv(Lang::Bg);
     assert_eq!(
         csv.lines().count(),
         matched + 1,

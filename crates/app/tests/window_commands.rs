@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use skladsync::texts::BG;
+use skladsync::texts::{BG, Lang};
 use skladsync::ui::{App, AppInit};
 use skladsync_engine::settings::{Server, Settings, SettingsFile};
 use skladsync_engine::{
@@ -145,16 +145,20 @@ fn what_the_engine_sends_lands_where_it_belongs() {
     // A run event names its server: it goes to that server's log and problems.
     for event in [
         Event::Started {
-            task: Task::OrderImport,
+            task: Task::Export,
             dry_run: false,
         },
         Event::Item {
-            task: Task::OrderImport,
+            task: Task::Export,
             level: Level::Error,
-            problem: skladsync_engine::ItemProblem {
-                item: "поръчка 1019".into(),
-                message: "няма стока с Баркод 1 380".into(),
-            },
+            problem: skladsync_engine::ItemProblem::new(
+                skladsync_engine::report::Item::Good {
+                    id: 1019,
+                    name: "Чаша".into(),
+                    key: Some("380".into()),
+                },
+                skladsync_engine::report::ExportProblem::NotInShop,
+            ),
         },
     ] {
         fake.update(Update::Run(RunEvent {
@@ -168,7 +172,7 @@ fn what_the_engine_sends_lands_where_it_belongs() {
         h.state()
             .log
             .iter()
-            .any(|l| l.server == "x" && l.message.contains("поръчка 1019"))
+            .any(|l| l.server == "x" && l.text(Lang::Bg) == "стока 1019 „Чаша“ (380): няма я в магазина — включете „Експорт стоки от Склад Pro“, за да бъде създадена")
     );
     assert_eq!(h.state().views["x"].problems.len(), 1);
 

@@ -8,7 +8,8 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use skladsync::texts::{BG, EN, Lang};
-use skladsync::ui::{App, AppInit, Tab};
+use skladsync::ui::{App, AppInit, LogEntry, Tab};
+use skladsync_engine::report::{DatabaseFailure, Failure, Note};
 use skladsync_engine::settings::{Server, Settings, SettingsFile};
 use skladsync_engine::{
     Job, Journal, Level, MemorySecretStore, Reporter, RunSummary, Task, TaskRunner,
@@ -39,7 +40,19 @@ fn naming_runner() -> TaskRunner {
     Arc::new(|server: Server, job: Job, r: Reporter| {
         Box::pin(async move {
             for i in 1..=8 {
-                r.log(Level::Info, format!("ред {i} от {}", server.name));
+                // The count names the server: 100s for Витоша, 200s for Родопи.
+                let base = if server.name == "Витоша" {
+                    100
+                } else {
+                    200
+                };
+                r.log(
+                    Level::Info,
+                    Note::CheckCounts {
+                        matched: i,
+                        mismatched: base + i,
+                    },
+                );
                 r.progress(i, 8);
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
@@ -105,17 +118,23 @@ fn two_servers_running_the_same_task_keep_their_own_log_lines() {
                 .is_some_and(|v| matches!(v.last, Some((Task::Export, Ok(_)))))
         })
     });
-    for (id, name) in [("a", "Витоша"), ("b", "Родопи")] {
+    for (id, base) in [("a", 100), ("b", 200)] {
         let lines: Vec<_> = h
             .state()
             .log
             .iter()
-            .filter(|l| l.server == id && l.message.starts_with("ред "))
-            .map(|l| l.message.clone())
+            .filter(|l| l.server == id)
+            .filter_map(|l| match l.entry {
+                LogEntry::Note(Note::CheckCounts {
+                    matched,
+                    mismatched,
+                }) => Some((matched, mismatched)),
+                _ => None,
+            })
             .collect();
         assert_eq!(lines.len(), 8, "{id}: {lines:?}");
         assert!(
-            lines.iter().all(|m| m.ends_with(name)),
+            lines.iter().all(|(i, m)| *m == base + *i),
             "{id} got another server's lines: {lines:?}"
         );
     }
@@ -147,7 +166,11 @@ fn the_first_screen_answers_is_it_working() {
         "b",
         Task::Export,
         at,
-        &Err("the database cannot be reached".into()),
+        &Err(Failure::Database {
+            failure: DatabaseFailure::Unreachable {
+                detail: "connection refused".into(),
+            },
+        }),
     ))
     .unwrap();
 
@@ -165,7 +188,7 @@ fn the_first_screen_answers_is_it_working() {
     h.get_by_label_contains(&format!("{}: ✔", EN.tab_import));
     h.get_by_label_contains(&format!("{} 4", EN.created));
     h.get_by_label_contains("✖");
-    h.get_by_label_contains("the database cannot be reached");
+    h.get_by_label_contains("the Warehouse Pro database cannot be reached (connection refused)");
     assert!(h.query_all_by_label(EN.idle).count() >= 2);
     h.snapshot("first_screen_en");
 

@@ -13,8 +13,8 @@ use crate::catalog::keys_of;
 use crate::error::EngineError;
 use crate::events::Reporter;
 use crate::export::read_warehouse;
-use crate::settings::{CompareBy, Server};
 use crate::report::Phase;
+use crate::settings::{CompareBy, Server};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -174,4 +174,3 @@ pub async fn check(
     reporter.progress(total, total);
     Ok(rows)
 }
-

@@ -14,11 +14,11 @@ use crate::catalog::{ProductPlan, VariantPlan, plan_products};
 use crate::currency::bgn_to_eur;
 use crate::error::EngineError;
 use crate::events::{ItemProblem, Level, Reporter, RunSummary};
+use crate::journal::{Journal, Pushed};
 use crate::report::{
     Currency, ExportNote, ExportProblem, Item, Money, Phase, Problem, SettingField, SettingIssue,
     SettingProblem, ShopFailure,
 };
-use crate::journal::{Journal, Pushed};
 use crate::settings::{CompareBy, MissingGoods, PriceSource, Server, StockFormula};
 
 /// What the shop should hold for one good.

@@ -332,7 +332,9 @@ impl Journal {
                 let typed: Option<i64> = r.get(13);
                 let (counts, failure) = match (ok, typed) {
                     (true, Some(problems)) => {
-                        let n = |i: usize| u64::try_from(r.get::<Option<i64>, _>(i).unwrap_or(0)).unwrap_or(0);
+                        let n = |i: usize| {
+                            u64::try_from(r.get::<Option<i64>, _>(i).unwrap_or(0)).unwrap_or(0)
+                        };
                         let counts = RunCounts {
                             created: n(8),
                             updated: n(9),
@@ -346,7 +348,10 @@ impl Journal {
                     // A row of an earlier journal: the whole summary as JSON.
                     (true, None) => {
                         let summary: Option<RunSummary> = serde_json::from_str(&text).ok();
-                        (summary.as_ref().map(RunCounts::of).unwrap_or_default(), None)
+                        (
+                            summary.as_ref().map(RunCounts::of).unwrap_or_default(),
+                            None,
+                        )
                     }
                     (false, _) => {
                         let failure = r

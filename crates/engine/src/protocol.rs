@@ -210,6 +210,9 @@ pub enum Refusal {
     SettingsNotSaved { reason: String },
     #[error("this engine keeps no journal")]
     NoJournal,
+    /// The secret store did not take the API key or password.
+    #[error("{name} could not be stored: {reason}")]
+    SecretNotSaved { name: SecretRef, reason: String },
     #[error("{message}")]
     Failed { message: String },
 }
@@ -261,6 +264,10 @@ pub enum Reply {
     Dismissed {
         server: ServerId,
         found: bool,
+    },
+    /// The API key or password is in the secret store.
+    SecretSaved {
+        name: SecretRef,
     },
     Refused {
         refusal: Refusal,

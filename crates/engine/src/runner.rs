@@ -15,10 +15,10 @@ use tokio_util::sync::CancellationToken;
 use crate::error::EngineError;
 use crate::events::{Event, Reporter, RunSummary, Task};
 use crate::journal::Journal;
-use crate::report::Failure;
 use crate::protocol::{
     Command, Refusal, Reply, RunEvent, RunId, ServerId, ServerStatus, Status, Update,
 };
+use crate::report::Failure;
 use crate::secrets::SecretStore;
 use crate::settings::{Server, Settings, SettingsError, SettingsFile, StartMode};
 
@@ -283,11 +283,13 @@ impl Engine {
                 .map(|()| Reply::Done)
             }
             Command::DeleteServer { server } => self.delete(&server).map(|()| Reply::Done),
-            Command::SetSecret { name, secret } => inner
-                .secrets
-                .set(&name, &secret)
-                .map(|()| Reply::Done)
-                .map_err(failed),
+            Command::SetSecret { name, secret } => match inner.secrets.set(&name, &secret) {
+                Ok(()) => Ok(Reply::SecretSaved { name }),
+                Err(e) => Err(Refusal::SecretNotSaved {
+                    name,
+                    reason: e.to_string(),
+                }),
+            },
             Command::QueueRetry { server, order } => {
                 let job = Job {
                     task: Task::QueueRetry,

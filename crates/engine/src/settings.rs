@@ -68,6 +68,12 @@ impl SettingsError {
 #[serde(transparent)]
 pub struct SecretRef(pub String);
 
+impl std::fmt::Display for SecretRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// All servers of this installation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Settings {

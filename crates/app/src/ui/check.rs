@@ -3,8 +3,11 @@
 //! rows scroll smoothly; filtering and sorting run only when they change.
 
 use egui_extras::{Column, TableBuilder};
-use skladsync_engine::correspondence::{CorrespondenceRow, MatchStatus, table, to_csv};
+use skladsync_engine::correspondence::{CorrespondenceRow, MatchStatus};
 use skladsync_engine::lookups::LookupError;
+
+use crate::tables;
+use crate::texts::Lang;
 use skladsync_engine::table_file::{TableFormat, table_bytes};
 
 use super::{App, Done};
@@ -123,14 +126,15 @@ impl CheckView {
         idx.iter().map(|&i| self.rows[i].clone()).collect()
     }
 
-    /// The rows shown, as CSV (the engine's format).
-    pub fn csv(&mut self) -> String {
-        to_csv(&self.shown_rows())
+    /// The rows shown, as CSV for Excel set to Bulgarian.
+    pub fn csv(&mut self, lang: Lang) -> String {
+        tables::correspondence_csv(lang, &self.shown_rows())
     }
 
-    /// The rows shown, as a file of `format`.
-    pub fn file(&mut self, format: TableFormat) -> Result<Vec<u8>, String> {
-        table_bytes(&table(&self.shown_rows()), format).map_err(|e| e.to_string())
+    /// The rows shown, as a file of `format`, in the window's language.
+    pub fn file(&mut self, lang: Lang, format: TableFormat) -> Result<Vec<u8>, String> {
+        table_bytes(&tables::correspondence(lang, &self.shown_rows()), format)
+            .map_err(|e| e.to_string())
     }
 
     /// How many rows have this status (counted once, when the rows arrive).
@@ -307,36 +311,18 @@ impl App {
             self.run_check(id);
         }
         if let Some(format) = save {
+            let lang = self.lang;
             let bytes = self
                 .views
                 .entry(id.to_owned())
                 .or_default()
                 .check
-                .file(format);
-            let (filter, ext) = match format {
-                TableFormat::Csv => ("CSV", "csv"),
-                TableFormat::Xlsx => ("Excel", "xlsx"),
-            };
+                .file(lang, format);
             self.spawn(async move {
-                let bytes = match bytes {
-                    Ok(b) => b,
-                    Err(e) => return Done::CsvSaved(Err(e)),
-                };
-                let file = rfd::AsyncFileDialog::new()
-                    .add_filter(filter, &[ext])
-                    .set_file_name(format!("sabotvetstvie.{ext}"))
-                    .save_file()
-                    .await;
-                match file {
-                    Some(f) => {
-                        let path = f.path().to_owned();
-                        Done::CsvSaved(
-                            std::fs::write(&path, bytes)
-                                .map(|()| path)
-                                .map_err(|e| e.to_string()),
-                        )
-                    }
-                    None => Done::Nothing,
+                match save_with_dialog(bytes, format, "sabotvetstvie").await {
+                    Ok(Some(path)) => Done::CsvSaved(Ok(path)),
+                    Ok(None) => Done::Nothing,
+                    Err(e) => Done::CsvSaved(Err(e)),
                 }
             });
         }
@@ -383,13 +369,44 @@ mod tests {
         c.sort = SortColumn::WarehousePrice;
         c.descending = true;
         assert_eq!(c.visible(), &[2, 0]);
-        assert_eq!(c.csv().lines().count(), 3, "header and the rows shown");
+        assert_eq!(
+            c.csv(Lang::Bg).lines().count(),
+            3,
+            "header and the rows shown"
+        );
         assert_eq!(c.count(MatchStatus::OnlyInWarehouse), 2);
         // The .xlsx of the rows shown: a workbook (a zip) with the shown names in it.
-        let xlsx = c.file(TableFormat::Xlsx).unwrap();
+        let xlsx = c.file(Lang::Bg, TableFormat::Xlsx).unwrap();
         assert!(xlsx.starts_with(b"PK"), "a zip container");
-        let csv = String::from_utf8(c.file(TableFormat::Csv).unwrap()).unwrap();
+        let csv = String::from_utf8(c.file(Lang::Bg, TableFormat::Csv).unwrap()).unwrap();
         assert!(csv.contains("Шапка") && csv.contains("Чаша") && !csv.contains("Тениска"));
         assert!(csv.lines().next().unwrap().contains(';'), "{csv}");
+    }
+}
+
+/// Ask where to save a table's file and write it there: the path, or `None` when the dialog
+/// was cancelled.
+pub(super) async fn save_with_dialog(
+    bytes: Result<Vec<u8>, String>,
+    format: TableFormat,
+    stem: &str,
+) -> Result<Option<std::path::PathBuf>, String> {
+    let bytes = bytes?;
+    let (filter, ext) = match format {
+        TableFormat::Csv => ("CSV", "csv"),
+        TableFormat::Xlsx => ("Excel", "xlsx"),
+    };
+    let file = rfd::AsyncFileDialog::new()
+        .add_filter(filter, &[ext])
+        .set_file_name(format!("{stem}.{ext}"))
+        .save_file()
+        .await;
+    match file {
+        Some(f) => {
+            let path = f.path().to_owned();
+            std::fs::write(&path, bytes).map_err(|e| e.to_string())?;
+            Ok(Some(path))
+        }
+        None => Ok(None),
     }
 }

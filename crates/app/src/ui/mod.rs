@@ -19,13 +19,15 @@ use std::sync::{Arc, Mutex};
 
 use skladsync_engine::lookups::{GoodChoice, LookupError, ShopInfo, WarehouseInfo};
 use skladsync_engine::orders::QueuedOrder;
-use skladsync_engine::settings::{Server, Settings, SettingsFile};
+use skladsync_engine::report::{Failure, Note, Phase};
+use skladsync_engine::settings::{SecretRef, Server, Settings, SettingsFile};
 use skladsync_engine::{
     Command, Engine, EngineConfig, EngineHandle, Event, ItemProblem, Journal, Level, Refusal,
     Reply, RunEvent, RunRecord, SecretStore, Status, Task, TaskRunner, Update, default_task_runner,
 };
 use skladsync_warehouse::Connection;
 
+use crate::describe;
 use crate::secret_store::{AppSecretStore, StoreKind};
 use crate::texts::{Lang, Texts};
 
@@ -71,14 +73,47 @@ impl<T> Probe<T> {
     }
 }
 
-/// One line of the log.
+/// One line of the log, typed: worded when drawn, in the language chosen then.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogLine {
     pub at: chrono::DateTime<chrono::Local>,
     pub server: String,
     pub task: Task,
     pub level: Level,
-    pub message: String,
+    pub entry: LogEntry,
+}
+
+/// What a log line says.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LogEntry {
+    Started { dry_run: bool },
+    Phase(Phase),
+    Item(ItemProblem),
+    Note(Note),
+    Finished(skladsync_engine::RunSummary),
+    Failed(Failure),
+}
+
+impl LogLine {
+    pub fn text(&self, lang: Lang) -> String {
+        let t = lang.texts();
+        match &self.entry {
+            LogEntry::Started { dry_run } => format!(
+                "▶ {}{}",
+                t.task(self.task),
+                if *dry_run {
+                    format!(" ({})", t.trial)
+                } else {
+                    String::new()
+                }
+            ),
+            LogEntry::Phase(p) => format!("{}…", describe::phase(lang, *p)),
+            LogEntry::Item(p) => describe::item_problem(lang, p),
+            LogEntry::Note(n) => describe::note(lang, n),
+            LogEntry::Finished(s) => format!("✔ {}", describe::summary(t, s)),
+            LogEntry::Failed(f) => format!("✖ {}", describe::failure(lang, f)),
+        }
+    }
 }
 
 /// What the window knows about one server besides its settings.
@@ -95,10 +130,12 @@ pub struct ServerView {
     /// Per-item problems of the last run (and the running one).
     pub problems: Vec<(Task, Level, ItemProblem)>,
     pub history: Vec<RunRecord>,
+    /// Where the history was last saved as a file, or why it could not be.
+    pub history_note: Option<Result<String, String>>,
     pub check: CheckView,
     pub pull: PullStep,
     /// The last finished or failed run, for the progress panel.
-    pub last: Option<(Task, Result<skladsync_engine::RunSummary, String>)>,
+    pub last: Option<(Task, Result<skladsync_engine::RunSummary, Failure>)>,
     /// „Пробно (без запис)“ of the Start buttons.
     pub dry_run: bool,
     /// The orders' exception queue.
@@ -106,7 +143,7 @@ pub struct ServerView {
     /// A retry or dismissal is under way.
     pub queue_busy: bool,
     /// The result of the last retry.
-    pub queue_note: Option<Result<skladsync_engine::RunSummary, LookupError>>,
+    pub queue_note: Option<Result<skladsync_engine::RunSummary, Failure>>,
     key_input: String,
     password_input: String,
     /// The newest probe of each side; an older probe's late answer is dropped.
@@ -119,6 +156,8 @@ pub struct ServerView {
 enum Done {
     PickedFile(String, PathBuf),
     CsvSaved(Result<PathBuf, String>),
+    /// The history was saved as a file (for this server).
+    HistorySaved(String, Result<PathBuf, String>),
     /// A dialog was cancelled.
     Nothing,
 }
@@ -200,7 +239,8 @@ pub struct App {
     file: SettingsFile,
     /// The settings as last loaded or saved.
     pub settings: Settings,
-    secrets: Arc<dyn SecretStore>,
+    /// The keychain wrapper of the window's own engine (which store it is, and the choice of a
+    /// file store); the engine alone reads and writes the secrets.
     secret_store: Option<Arc<AppSecretStore>>,
     pub lang: Lang,
     pub selected: Option<String>,
@@ -277,7 +317,6 @@ impl App {
             engine,
             file: init.settings,
             settings,
-            secrets: init.secrets,
             secret_store: init.secret_store,
             lang,
             selected: None,
@@ -334,6 +373,22 @@ impl App {
     /// Whether the window shows the engine of a running `skladsync serve`.
     pub fn is_attached(&self) -> bool {
         self.engine.is_attached()
+    }
+
+    /// The server a secret belongs to, and whether it is its API key (else its database
+    /// password).
+    fn secret_owner(&self, name: &SecretRef) -> Option<(String, bool)> {
+        self.settings.servers.iter().find_map(|s| {
+            if &s.shop.api_key == name {
+                Some((s.id.clone(), true))
+            } else if s.warehouse.password.as_ref() == Some(name)
+                || &skladsync_engine::db_password_ref(s) == name
+            {
+                Some((s.id.clone(), false))
+            } else {
+                None
+            }
+        })
     }
 
     pub fn server(&self, id: &str) -> Option<&Server> {
@@ -482,7 +537,25 @@ impl App {
                 Reply::Refused {
                     refusal: Refusal::NoJournal,
                 } => {}
+                Reply::Refused {
+                    refusal: Refusal::SecretNotSaved { name, reason },
+                } => match self.secret_owner(&name) {
+                    Some((id, true)) => self.view(&id).key_note = Some(Err(reason)),
+                    _ => self.save_error = Some(reason),
+                },
                 Reply::Refused { refusal } => self.save_error = Some(refusal.to_string()),
+                // The engine holds the key or password now: the field is cleared and the side
+                // it opens is tested.
+                Reply::SecretSaved { name } => match self.secret_owner(&name) {
+                    Some((id, true)) => {
+                        let v = self.view(&id);
+                        v.key_note = Some(Ok(()));
+                        v.key_input.clear();
+                        self.test_shop(&id);
+                    }
+                    Some((id, false)) => self.test_warehouse(&id),
+                    None => {}
+                },
                 Reply::Done => self.save_error = None,
                 Reply::Shop {
                     server,
@@ -628,6 +701,9 @@ impl App {
                         self.view(&id).check.csv_note = Some(r.map(|p| p.display().to_string()));
                     }
                 }
+                Done::HistorySaved(id, r) => {
+                    self.view(&id).history_note = Some(r.map(|p| p.display().to_string()));
+                }
             }
         }
         self.take_replies();
@@ -653,47 +729,32 @@ impl App {
             | Event::Finished { task, .. }
             | Event::Failed { task, .. } => *task,
         };
-        let line = |level: Level, message: String| LogLine {
+        let line = |level: Level, entry: LogEntry| LogLine {
             at: chrono::Local::now(),
             server: server.clone(),
             task,
             level,
-            message,
+            entry,
         };
-        let t = self.texts();
         match event {
             Event::Started { dry_run, .. } => {
-                let l = line(
-                    Level::Info,
-                    format!(
-                        "▶ {}{}",
-                        t.task(task),
-                        if dry_run {
-                            format!(" ({})", t.trial)
-                        } else {
-                            String::new()
-                        }
-                    ),
-                );
-                self.log.push(l);
+                self.log
+                    .push(line(Level::Info, LogEntry::Started { dry_run }));
             }
             Event::Phase { phase, .. } => {
-                let l = line(Level::Info, format!("{phase}…"));
-                self.log.push(l);
+                self.log.push(line(Level::Info, LogEntry::Phase(phase)));
             }
             Event::Progress { .. } => {}
             Event::Item { level, problem, .. } => {
-                let l = line(level, format!("{}: {}", problem.item, problem.message));
-                self.log.push(l);
+                self.log.push(line(level, LogEntry::Item(problem.clone())));
                 self.view(&server).problems.push((task, level, problem));
             }
-            Event::Log { level, message, .. } => {
-                let l = line(level, message);
-                self.log.push(l);
+            Event::Log { level, note, .. } => {
+                self.log.push(line(level, LogEntry::Note(note)));
             }
             Event::Finished { summary, .. } => {
-                let l = line(Level::Info, format!("✔ {}", run::summary_text(t, &summary)));
-                self.log.push(l);
+                self.log
+                    .push(line(Level::Info, LogEntry::Finished(summary.clone())));
                 let v = self.view(&server);
                 if v.problems.iter().all(|(tk, _, _)| *tk != task) {
                     v.problems.extend(
@@ -717,20 +778,20 @@ impl App {
                 }
                 self.load_history(&server);
             }
-            Event::Failed { message, .. } => {
-                let l = line(Level::Error, format!("✖ {message}"));
-                self.log.push(l);
+            Event::Failed { failure, .. } => {
+                self.log
+                    .push(line(Level::Error, LogEntry::Failed(failure.clone())));
                 let v = self.view(&server);
                 if task == Task::ProductPull {
-                    v.pull.failed(&message);
+                    v.pull.failed(&failure);
                 }
                 if task == Task::QueueRetry {
                     v.queue_busy = false;
-                    v.queue_note = Some(Err(LookupError::Other(message.clone())));
+                    v.queue_note = Some(Err(failure.clone()));
                     self.load_queue(&server);
                 }
                 let v = self.view(&server);
-                v.last = Some((task, Err(message)));
+                v.last = Some((task, Err(failure)));
                 self.load_history(&server);
             }
         }

@@ -5,7 +5,8 @@
 use skladsync_engine::{RunRecord, Task};
 
 use super::{App, Tab};
-use crate::texts::Texts;
+use crate::describe;
+use crate::texts::Lang;
 
 /// The task groups the first screen reports on, in Utility Center's order.
 pub const OVERVIEW_TASKS: [Task; 2] = [Task::OrderImport, Task::Export];
@@ -15,13 +16,14 @@ pub fn last_run(history: &[RunRecord], task: Task) -> Option<&RunRecord> {
     history.iter().find(|r| r.task == Some(task))
 }
 
-fn run_text(t: &Texts, r: &RunRecord) -> String {
+fn run_text(lang: Lang, r: &RunRecord) -> String {
+    let t = lang.texts();
     let when = r
         .started_at
         .with_timezone(&chrono::Local)
         .format("%d.%m %H:%M");
     match &r.failure {
-        Some(f) => format!("✖ {when}: {f}"),
+        Some(f) => format!("✖ {when}: {}", describe::failure(lang, f)),
         None => {
             let c = &r.counts;
             format!(
@@ -96,7 +98,11 @@ impl App {
                                 } else {
                                     String::new()
                                 };
-                                ui.label(format!("▶ {}: {}{progress}", t.task(task), st.phase))
+                                let phase = st
+                                    .phase
+                                    .map(|p| describe::phase(self.lang, p))
+                                    .unwrap_or_default();
+                                ui.label(format!("▶ {}: {phase}{progress}", t.task(task)))
                             }
                             None => ui.label(t.idle),
                         };
@@ -111,7 +117,7 @@ impl App {
                                 }
                                 let text = view
                                     .and_then(|v| last_run(&v.history, task))
-                                    .map(|r| run_text(t, r))
+                                    .map(|r| run_text(self.lang, r))
                                     .unwrap_or_else(|| t.never_run.to_owned());
                                 ui.add(
                                     egui::Label::new(format!("{}: {text}", t.task(task))).extend(),

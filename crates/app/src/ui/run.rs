@@ -5,8 +5,12 @@ use egui_extras::{Column, TableBuilder};
 use skladsync_engine::settings::StartMode;
 use skladsync_engine::{Level, RunSummary, Task};
 
-use super::App;
-use crate::texts::Texts;
+use super::{App, Done};
+use crate::describe;
+use crate::tables;
+use crate::texts::{Lang, Texts};
+use skladsync_engine::report::Failure;
+use skladsync_engine::table_file::{TableFormat, table_bytes};
 
 /// Where the guided product pull is.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -21,7 +25,7 @@ pub enum PullStep {
         summary: RunSummary,
         turned_off: bool,
     },
-    Failed(String),
+    Failed(Failure),
 }
 
 impl PullStep {
@@ -36,15 +40,16 @@ impl PullStep {
         };
         *self = next;
     }
-    pub(super) fn failed(&mut self, message: &str) {
+    pub(super) fn failed(&mut self, failure: &Failure) {
         if matches!(self, PullStep::Previewing | PullStep::Pulling) {
-            *self = PullStep::Failed(message.to_owned());
+            *self = PullStep::Failed(failure.clone());
         }
     }
 }
 
 /// The run history as a table in the window's language.
-pub fn history_table(ui: &mut egui::Ui, t: &Texts, history: &[skladsync_engine::RunRecord]) {
+pub fn history_table(ui: &mut egui::Ui, lang: Lang, history: &[skladsync_engine::RunRecord]) {
+    let t = lang.texts();
     egui::Grid::new("history")
         .striped(true)
         .num_columns(9)
@@ -84,31 +89,15 @@ pub fn history_table(ui: &mut egui::Ui, t: &Texts, history: &[skladsync_engine::
                 for n in [c.created, c.updated, c.unchanged, c.skipped, c.problems] {
                     ui.label(n.to_string());
                 }
-                ui.label(r.failure.as_deref().unwrap_or_default());
+                ui.label(
+                    r.failure
+                        .as_ref()
+                        .map(|f| describe::failure(lang, f))
+                        .unwrap_or_default(),
+                );
                 ui.end_row();
             }
         });
-}
-
-pub fn summary_text(t: &Texts, s: &RunSummary) -> String {
-    format!(
-        "{} {}, {} {}, {} {}, {} {}, {} {}{}",
-        t.created,
-        s.created,
-        t.updated,
-        s.updated,
-        t.unchanged,
-        s.unchanged,
-        t.deactivated,
-        s.deactivated,
-        t.skipped,
-        s.skipped,
-        if s.dry_run {
-            format!(" ({})", t.trial)
-        } else {
-            String::new()
-        }
-    )
 }
 
 fn start_mode_text(t: &Texts, m: StartMode) -> String {
@@ -136,6 +125,7 @@ pub fn duration_text(secs: f64) -> String {
 impl App {
     pub(super) fn actions_tab(&mut self, ui: &mut egui::Ui, id: &str) {
         let t = self.texts();
+        let lang = self.lang;
         let Some(server) = self.server(id).cloned() else {
             return;
         };
@@ -214,8 +204,8 @@ impl App {
                                 row.col(|ui| {
                                     cell(ui, format!("{} {}", level_mark(*level), t.task(*task)));
                                 });
-                                row.col(|ui| cell(ui, p.item.clone()));
-                                row.col(|ui| cell(ui, p.message.clone()));
+                                row.col(|ui| cell(ui, describe::item(lang, &p.item)));
+                                row.col(|ui| cell(ui, describe::problem(lang, &p.problem).line()));
                             });
                         });
                 });
@@ -228,14 +218,33 @@ impl App {
             self.log_panel(ui, id);
 
             ui.separator();
+            let mut save_history = None;
             ui.horizontal(|ui| {
                 ui.strong(t.history);
                 if ui.button(t.refresh).clicked() {
                     self.load_history(id);
                 }
+                if ui.button(t.export_xlsx).clicked() {
+                    save_history = Some(TableFormat::Xlsx);
+                }
+                if ui.button(t.export_csv).clicked() {
+                    save_history = Some(TableFormat::Csv);
+                }
+                match &self.views.entry(id.to_owned()).or_default().history_note {
+                    Some(Ok(p)) => {
+                        ui.label(format!("✔ {}: {p}", t.csv_saved));
+                    }
+                    Some(Err(e)) => {
+                        ui.colored_label(ui.visuals().error_fg_color, format!("✖ {e}"));
+                    }
+                    None => {}
+                }
             });
+            if let Some(format) = save_history {
+                self.save_history(id, format);
+            }
             let history = &self.views.entry(id.to_owned()).or_default().history;
-            history_table(ui, t, history);
+            history_table(ui, lang, history);
         });
         self.views.entry(id.to_owned()).or_default().dry_run = dry;
         if let Some(task) = start {
@@ -254,8 +263,8 @@ impl App {
                     ui.spinner();
                     ui.strong(format!("{}: {}", t.running, t.task(task)));
                 });
-                if !st.phase.is_empty() {
-                    ui.label(format!("{}…", st.phase));
+                if let Some(phase) = st.phase {
+                    ui.label(format!("{}…", describe::phase(self.lang, phase)));
                 }
                 let frac = if st.total > 0 {
                     st.done as f32 / st.total as f32
@@ -299,21 +308,43 @@ impl App {
                         t.last_run,
                         t.task(task),
                         t.done_ok,
-                        summary_text(t, &s)
+                        crate::describe::summary(t, &s)
                     ));
                 }
-                Err(e) => {
+                Err(f) => {
                     ui.colored_label(
                         ui.visuals().error_fg_color,
-                        format!("{} ({}): ✖ {} — {e}", t.last_run, t.task(task), t.failed),
+                        format!(
+                            "{} ({}): ✖ {} — {}",
+                            t.last_run,
+                            t.task(task),
+                            t.failed,
+                            describe::failure(self.lang, &f)
+                        ),
                     );
                 }
             }
         }
     }
 
+    /// The history, as the window shows it, saved as `.xlsx` or CSV.
+    fn save_history(&mut self, id: &str, format: TableFormat) {
+        let history = &self.views.entry(id.to_owned()).or_default().history;
+        let bytes =
+            table_bytes(&tables::history(self.lang, history), format).map_err(|e| e.to_string());
+        let id = id.to_owned();
+        self.spawn(async move {
+            match super::check::save_with_dialog(bytes, format, "istoriya").await {
+                Ok(Some(path)) => Done::HistorySaved(id, Ok(path)),
+                Ok(None) => Done::Nothing,
+                Err(e) => Done::HistorySaved(id, Err(e)),
+            }
+        });
+    }
+
     fn queue_panel(&mut self, ui: &mut egui::Ui, id: &str, running: bool) {
         let t = self.texts();
+        let lang = self.lang;
         let mut retry: Option<Option<String>> = None;
         let mut dismiss = None;
         let v = self.views.entry(id.to_owned()).or_default();
@@ -331,12 +362,12 @@ impl App {
             }
             match &v.queue_note {
                 Some(Ok(s)) if s != &RunSummary::default() => {
-                    ui.label(format!("✔ {}", summary_text(t, s)));
+                    ui.label(format!("✔ {}", crate::describe::summary(t, s)));
                 }
-                Some(Err(e)) => {
+                Some(Err(f)) => {
                     ui.colored_label(
                         ui.visuals().error_fg_color,
-                        format!("✖ {}", t.lookup_error(e)),
+                        format!("✖ {}", describe::failure(lang, f)),
                     );
                 }
                 _ => {}
@@ -431,7 +462,7 @@ impl App {
                         "{} {} {}",
                         l.at.format("%H:%M:%S"),
                         level_mark(l.level),
-                        l.message
+                        l.text(self.lang)
                     );
                     let rich = egui::RichText::new(text).monospace();
                     let rich = match l.level {
@@ -490,13 +521,17 @@ impl App {
                 self.progress_panel(ui, id, &st);
             }
             PullStep::Previewed(s) => {
-                ui.label(format!("{}: {}", t.pull_preview_result, summary_text(t, s)));
+                ui.label(format!(
+                    "{}: {}",
+                    t.pull_preview_result,
+                    crate::describe::summary(t, s)
+                ));
             }
             PullStep::Done {
                 summary,
                 turned_off,
             } => {
-                ui.label(summary_text(t, summary));
+                ui.label(crate::describe::summary(t, summary));
                 if *turned_off && !server.import.pull_products {
                     ui.strong(format!("✔ {}", t.pull_done));
                 } else {
@@ -504,7 +539,10 @@ impl App {
                 }
             }
             PullStep::Failed(m) => {
-                ui.colored_label(ui.visuals().error_fg_color, format!("✖ {m}"));
+                ui.colored_label(
+                    ui.visuals().error_fg_color,
+                    format!("✖ {}", describe::failure(self.lang, m)),
+                );
             }
         }
         if let Some(dry) = action {
@@ -548,10 +586,10 @@ mod tests {
         assert_eq!(p, PullStep::Previewed(s.clone()));
         let mut p = PullStep::Pulling;
         let mut bad = s.clone();
-        bad.problems.push(skladsync_engine::ItemProblem {
-            item: "x".into(),
-            message: "y".into(),
-        });
+        bad.problems.push(skladsync_engine::ItemProblem::new(
+            skladsync_engine::report::Item::GoodsGroup { id: 1 },
+            skladsync_engine::report::ExportProblem::GoodsGroupGone,
+        ));
         p.finished(&bad);
         assert!(matches!(
             p,
@@ -561,7 +599,7 @@ mod tests {
             }
         ));
         let mut p = PullStep::Start;
-        p.failed("boom");
+        p.failed(&Failure::Stopped);
         assert_eq!(
             p,
             PullStep::Start,

@@ -2,12 +2,12 @@
 //! CloudCart“ and „Експорт от Склад Pro“ with every setting of the engine.
 
 use skladsync_engine::conn_string::{
-    mssql_trusts_any_certificate, set_mssql_trust_any_certificate,
+    mssql_trusts_any_certificate, set_mssql_trust_any_certificate, take_typed_password,
 };
-use skladsync_engine::move_typed_password;
 use skladsync_engine::settings::{
-    CompareBy, EditionSetting, MissingGoods, PriceSource, SecretRef, StockFormula, VatClassMapping,
+    CompareBy, EditionSetting, MissingGoods, PriceSource, StockFormula, VatClassMapping,
 };
+use skladsync_engine::{Command, db_password_ref};
 use skladsync_warehouse::{Connection, DocumentKind};
 
 use super::widgets::{
@@ -134,16 +134,13 @@ impl App {
                     )
                     .labelled_by(l.id);
                     if ui.button(t.save_key).clicked() {
-                        let key = v.key_input.trim().to_owned();
-                        v.key_note = Some(
-                            self.secrets
-                                .set(&s.shop.api_key, &key)
-                                .map_err(|e| e.to_string()),
-                        );
-                        if v.key_note == Some(Ok(())) {
-                            v.key_input.clear();
-                            test_shop = true;
-                        }
+                        // The engine keeps it; its answer clears the field and tests the shop.
+                        let secret = v.key_input.trim().to_owned();
+                        v.key_note = None;
+                        self.engine.send(Command::SetSecret {
+                            name: s.shop.api_key.clone(),
+                            secret,
+                        });
                     }
                 });
                 ui.end_row();
@@ -275,11 +272,18 @@ impl App {
                 }
                 // A password typed into the URL or string goes to the secret store when the
                 // field is left; until then the settings file refuses it.
-                if left_field {
-                    match move_typed_password(&mut s, &*self.secrets) {
-                        Ok(moved) => test_wh |= moved,
-                        Err(e) => self.save_error = Some(e.to_string()),
-                    }
+                if left_field && let Some((connection, password)) = take_typed_password(&s.warehouse.connection) {
+                    let name = s
+                        .warehouse
+                        .password
+                        .clone()
+                        .unwrap_or_else(|| db_password_ref(&s));
+                    self.engine.send(Command::SetSecret {
+                        name: name.clone(),
+                        secret: password,
+                    });
+                    s.warehouse.connection = connection;
+                    s.warehouse.password = Some(name);
                 }
                 if pick {
                     let id = s.id.clone();
@@ -305,12 +309,12 @@ impl App {
                         )
                         .labelled_by(l.id);
                         if ui.button(t.save_password).clicked() {
-                            let name = SecretRef(format!("server/{}/db-password", s.id));
-                            if self.secrets.set(&name, &v.password_input).is_ok() {
-                                v.password_input.clear();
-                                s.warehouse.password = Some(name);
-                                test_wh = true;
-                            }
+                            let name = db_password_ref(&s);
+                            self.engine.send(Command::SetSecret {
+                                name: name.clone(),
+                                secret: std::mem::take(&mut v.password_input),
+                            });
+                            s.warehouse.password = Some(name);
                         }
                     });
                     ui.end_row();

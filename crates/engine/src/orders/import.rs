@@ -18,11 +18,11 @@ use super::plan::{Catalog, Plan, is_cancelled, kind_for, plan_order, transaction
 use super::reference;
 use super::store::{Binding, OrderStore, QueueKind, Reason};
 use crate::error::EngineError;
+use crate::events::{ItemProblem, Level, Reporter, RunSummary};
+use crate::journal::Journal;
 use crate::report::{
     Item, OrderNote, OrderProblem, Phase, SettingField, SettingIssue, SettingProblem,
 };
-use crate::events::{ItemProblem, Level, Reporter, RunSummary};
-use crate::journal::Journal;
 use crate::settings::Server;
 use crate::validate::is_supto;
 
@@ -207,8 +207,9 @@ impl<'a> Importer<'a> {
         reporter.log(
             Level::Info,
             OrderNote::Untyped {
-message: (crate::lookups::documents_written_as(wh, import.active_user).await?).into(),
-},
+                message: (crate::lookups::documents_written_as(wh, import.active_user).await?)
+                    .into(),
+            },
         );
         reporter.phase(Phase::ReadingWarehouseGoods);
         let goods = wh.goods(&[], PriceGroup::RETAIL).await?.goods;
@@ -604,14 +605,15 @@ message: (format!(
         self.reporter.log(
             Level::Info,
             OrderNote::Untyped {
-message: (format!(
-                "Поръчка {id}: {} № {} ({} {})",
-                doc.kind.label(),
-                doc.display_number(),
-                doc.total,
-                self.catalog.db.base_currency
-            )).into(),
-},
+                message: (format!(
+                    "Поръчка {id}: {} № {} ({} {})",
+                    doc.kind.label(),
+                    doc.display_number(),
+                    doc.total,
+                    self.catalog.db.base_currency
+                ))
+                .into(),
+            },
         );
         self.push_usn(&order.id, &mut binding).await?;
         Ok(Outcome::Created {
@@ -863,11 +865,12 @@ message: (format!(
             self.reporter.log(
                 Level::Info,
                 OrderNote::Untyped {
-message: (format!(
-                    "Поръчка {id}: довършено превръщане в Продажба № {}",
-                    s.display_number()
-                )).into(),
-},
+                    message: (format!(
+                        "Поръчка {id}: довършено превръщане в Продажба № {}",
+                        s.display_number()
+                    ))
+                    .into(),
+                },
             );
         }
         let mut b = match binding {
@@ -903,12 +906,13 @@ message: (format!(
             self.reporter.log(
                 Level::Info,
                 OrderNote::Untyped {
-message: (format!(
-                    "Поръчка {id}: вече е в Склад Pro като {} № {}; връзката е възстановена",
-                    doc.kind.label(),
-                    doc.display_number()
-                )).into(),
-},
+                    message: (format!(
+                        "Поръчка {id}: вече е в Склад Pro като {} № {}; връзката е възстановена",
+                        doc.kind.label(),
+                        doc.display_number()
+                    ))
+                    .into(),
+                },
             );
         }
         self.push_usn(&order.id, &mut b).await?;
@@ -1090,11 +1094,12 @@ message: (format!(
                 self.reporter.log(
                     Level::Info,
                     OrderNote::Untyped {
-message: (format!(
-                        "Поръчка {}: друго копие на програмата я превърна в продажба",
-                        plan.order_id
-                    )).into(),
-},
+                        message: (format!(
+                            "Поръчка {}: друго копие на програмата я превърна в продажба",
+                            plan.order_id
+                        ))
+                        .into(),
+                    },
                 );
                 return Ok(Outcome::Unchanged);
             }
@@ -1118,13 +1123,14 @@ message: (format!(
         self.reporter.log(
             Level::Info,
             OrderNote::Untyped {
-message: (format!(
-                "Поръчка {}: Поръчка № {:010} стана Продажба № {}",
-                plan.order_id,
-                order_doc.number,
-                sale.display_number()
-            )).into(),
-},
+                message: (format!(
+                    "Поръчка {}: Поръчка № {:010} стана Продажба № {}",
+                    plan.order_id,
+                    order_doc.number,
+                    sale.display_number()
+                ))
+                .into(),
+            },
         );
         Ok(Outcome::Converted {
             number: sale.number,
@@ -1243,11 +1249,12 @@ pub async fn run_import(
     reporter.log(
         Level::Info,
         OrderNote::Untyped {
-message: (format!(
-            "Поръчки: нови {}, променени {}, без промяна {}, в опашката или пропуснати {}",
-            s.created, s.updated, s.unchanged, s.skipped
-        )).into(),
-},
+            message: (format!(
+                "Поръчки: нови {}, променени {}, без промяна {}, в опашката или пропуснати {}",
+                s.created, s.updated, s.unchanged, s.skipped
+            ))
+            .into(),
+        },
     );
     Ok(imp.summary)
 }

@@ -11,9 +11,9 @@ use skladsync_warehouse::Warehouse;
 
 use super::import::Importer;
 use crate::error::EngineError;
-use crate::report::{OrderNote, Phase};
 use crate::events::{Level, Reporter, RunSummary};
 use crate::journal::Journal;
+use crate::report::{OrderNote, Phase};
 use crate::settings::Server;
 
 /// How often the sweep runs by itself (on demand: [`sweep_orders`]).

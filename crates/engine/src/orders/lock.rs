@@ -15,9 +15,9 @@ use std::time::{Duration, Instant};
 use sqlx::Row as _;
 
 use crate::error::EngineError;
-use crate::report::OrderNote;
 use crate::events::{Level, Reporter};
 use crate::journal::{Journal, JournalError};
+use crate::report::OrderNote;
 
 /// How long a second copy waits for the first before giving up.
 pub const LOCK_WAIT: Duration = Duration::from_secs(300);

@@ -102,20 +102,36 @@ impl From<&WarehouseError> for DatabaseFailure {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Failure {
-    Database { failure: DatabaseFailure },
-    Shop { failure: ShopFailure },
+    Database {
+        failure: DatabaseFailure,
+    },
+    Shop {
+        failure: ShopFailure,
+    },
     /// The settings are wrong for this database; each problem names its field.
-    Settings { problems: Vec<SettingProblem> },
+    Settings {
+        problems: Vec<SettingProblem>,
+    },
     /// The API key or the database password is not stored, or the store failed.
-    Secret { detail: String },
+    Secret {
+        detail: String,
+    },
     /// The settings file could not be read or written.
-    SettingsFile { detail: String },
+    SettingsFile {
+        detail: String,
+    },
     /// The program's own journal could not be read or written.
-    Journal { detail: String },
+    Journal {
+        detail: String,
+    },
     /// The user stopped the run; it ended between two items.
     Stopped,
     /// The task ended unexpectedly (a bug): the detail says where.
-    Crashed { detail: String },
+    Crashed {
+        detail: String,
+    },
     /// A failure an earlier version of skladsync recorded in the history, as it worded it.
-    Recorded { text: String },
+    Recorded {
+        text: String,
+    },
 }

@@ -130,7 +130,10 @@ pub enum Note {
     Pull(PullNote),
     Order(OrderNote),
     /// The counts of the correspondence check.
-    CheckCounts { matched: u64, mismatched: u64 },
+    CheckCounts {
+        matched: u64,
+        mismatched: u64,
+    },
 }
 
 macro_rules! into_problem_and_note {

@@ -54,13 +54,19 @@ impl SettingField {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum SettingIssue {
     /// Склад Pro 3.07.055 or older.
-    UnsupportedVersion { version: String },
+    UnsupportedVersion {
+        version: String,
+    },
     /// User 1 is Склад Pro's service user.
     ServiceUser,
-    NoSuchUser { id: i64 },
+    NoSuchUser {
+        id: i64,
+    },
     /// Required in a SUPTO database.
     RequiredInSupto,
-    NoSuchObject { id: i64 },
+    NoSuchObject {
+        id: i64,
+    },
     /// An object, or a group of objects for the quantities, must be chosen.
     ChooseObjectOrGroup,
     ChooseObject,
@@ -68,21 +74,36 @@ pub enum SettingIssue {
     ObjectGroupsWithoutObjects,
     /// The object's price group is chosen as the price: an object is needed.
     ObjectNeededForPriceGroup,
-    NoSuchObjectGroup { id: i64 },
-    NoSuchVatGroup { id: i64 },
-    NoSuchPaymentType { id: i64 },
+    NoSuchObjectGroup {
+        id: i64,
+    },
+    NoSuchVatGroup {
+        id: i64,
+    },
+    NoSuchPaymentType {
+        id: i64,
+    },
     /// The database already keeps euro: prices would be converted twice.
     DatabaseAlreadyInEur,
-    TooManyDays { days: u32, max: u32 },
+    TooManyDays {
+        days: u32,
+        max: u32,
+    },
     /// Not a fiscal device number (two capital Latin letters and six digits).
-    NotFiscalDevice { value: String },
+    NotFiscalDevice {
+        value: String,
+    },
     /// Only SUPTO editions take this setting.
     OnlyForSupto,
     /// Not an operator code (four digits or capital Latin letters).
-    NotOperatorCode { value: String },
+    NotOperatorCode {
+        value: String,
+    },
     /// Required in SUPTO: four digits or capital Latin letters.
     OperatorCodeRequiredInSupto,
-    UnknownTimeZone { name: String },
+    UnknownTimeZone {
+        name: String,
+    },
     /// An SQL Server connection string cannot carry non-ASCII letters of the password.
     PasswordNotAscii,
     /// The password holds all of `}`, `"` and `'`: no quoting carries it.
