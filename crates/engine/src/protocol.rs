@@ -356,7 +356,7 @@ mod tests {
         st.servers.insert(
             "s1".into(),
             ServerStatus {
-                last: Some((Task::Export, Err("down".into()))),
+                last: Some((Task::Export, Err(crate::report::Failure::Stopped))),
                 ..Default::default()
             },
         );

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use skladsync_engine::report::{Failure, Note};
 use skladsync_engine::settings::{Server, SettingsFile};
 use skladsync_engine::*;
 use skladsync_warehouse::Connection;
@@ -17,7 +18,19 @@ fn runner(steps: u64, step: Duration) -> TaskRunner {
                 if r.is_stopped() {
                     return Err(EngineError::Stopped);
                 }
-                r.log(Level::Info, format!("{} {i}", server.name));
+                // The count names the server: 100s for Витоша, 200s for the others.
+                let base = if server.name == "Витоша" {
+                    100
+                } else {
+                    200
+                };
+                r.log(
+                    Level::Info,
+                    Note::CheckCounts {
+                        matched: i,
+                        mismatched: base + i,
+                    },
+                );
                 r.progress(i, steps);
                 tokio::time::sleep(step).await;
             }
@@ -94,18 +107,25 @@ async fn two_servers_running_the_same_task_keep_their_events_apart() {
     assert_ne!(runs[0], runs[1]);
     let mut events = Vec::new();
     until_idle(&h, &mut events).await;
-    for (id, name, run) in [("s0", "Витоша", runs[0]), ("s1", "Родопи", runs[1])] {
+    for (id, base, run) in [("s0", 100, runs[0]), ("s1", 200, runs[1])] {
         let mine: Vec<_> = events.iter().filter(|e| e.server.as_str() == id).collect();
         assert!(mine.iter().all(|e| e.run == run), "one run per server");
         let logs: Vec<_> = mine
             .iter()
             .filter_map(|e| match &e.event {
-                Event::Log { message, .. } => Some(message.clone()),
+                Event::Log {
+                    note:
+                        Note::CheckCounts {
+                            matched,
+                            mismatched,
+                        },
+                    ..
+                } => Some((*matched, *mismatched)),
                 _ => None,
             })
             .collect();
         assert_eq!(logs.len(), 10, "{id}: {logs:?}");
-        assert!(logs.iter().all(|m| m.starts_with(name)), "{id}: {logs:?}");
+        assert!(logs.iter().all(|(i, m)| *m == base + *i), "{id}: {logs:?}");
         assert!(mine.iter().any(|e| matches!(
             &e.event,
             Event::Finished { summary, .. } if summary.created == 10
@@ -226,7 +246,10 @@ async fn a_queue_retry_is_a_run_that_stop_reaches() {
     );
     assert!(events.iter().any(|e| matches!(
         &e.event,
-        Event::Failed { task: Task::QueueRetry, message } if message.contains("stopped")
+        Event::Failed {
+            task: Task::QueueRetry,
+            failure: Failure::Stopped
+        }
     )));
 }
 

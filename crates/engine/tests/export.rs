@@ -8,6 +8,9 @@ use cloudcart_sandbox::{Sandbox, SandboxConfig};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use skladsync_engine::export::run_export;
+use skladsync_engine::report::{
+    ExportProblem, Item, Problem, SettingField, SettingIssue, ShopFailure,
+};
 use skladsync_engine::settings::{CompareBy, MissingGoods, Server};
 use skladsync_engine::*;
 use skladsync_warehouse::*;
@@ -306,9 +309,11 @@ async fn dry_run_writes_nothing_and_bad_goods_do_not_stop_the_run() {
         } = e
         {
             assert!(
-                problem.message.starts_with("ще се създаде"),
-                "{}",
-                problem.message
+                matches!(
+                    problem.problem,
+                    Problem::Export(ExportProblem::WouldCreate { .. })
+                ),
+                "{problem:?}"
             );
             intended += 1;
         }
@@ -323,9 +328,14 @@ async fn dry_run_writes_nothing_and_bad_goods_do_not_stop_the_run() {
     let problem = dry
         .problems
         .iter()
-        .find(|p| p.item.contains(&format!("good {} ", bare.id)))
+        .find(|p| good_of(&p.item) == Some(bare.id))
         .expect("reported");
-    assert!(problem.message.contains("Баркод 1"), "{}", problem.message);
+    assert_eq!(
+        problem.problem,
+        Problem::Export(ExportProblem::NoKey {
+            compare_by: CompareBy::BarcodeToBarcode1
+        })
+    );
 
     let real = f.export(false).await;
     assert_eq!(real.created, 11);
@@ -349,12 +359,8 @@ async fn dry_run_writes_nothing_and_bad_goods_do_not_stop_the_run() {
     .unwrap();
     assert_eq!(s.created, 0);
     assert_eq!(s.unchanged, 11);
-    assert!(
-        s.problems
-            .iter()
-            .any(|p| p.item.contains(&format!("good {} ", bare.id))
-                && p.message.contains("няма я в магазина"))
-    );
+    assert!(s.problems.iter().any(|p| good_of(&p.item) == Some(bare.id)
+        && p.problem == Problem::Export(ExportProblem::NotInShop)));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -585,22 +591,28 @@ async fn bad_goods_are_reported_and_the_rest_goes_on() {
     f.server.export.goods_groups.extend(all_groups);
 
     let s = f.export(false).await;
-    let about = |id: i64| {
+    let about = |id: i64| s.problems.iter().find(|p| good_of(&p.item) == Some(id));
+    assert!(
+        matches!(
+            about(zero.id).unwrap().problem,
+            Problem::Export(ExportProblem::NoPrice { .. })
+        ),
+        "{:?}",
+        s.problems
+    );
+    assert!(
+        matches!(
+            about(nine.id).unwrap().problem,
+            Problem::Export(ExportProblem::VatGroupWithoutShopClass { vat_group: 2 })
+        ),
+        "{:?}",
+        s.problems
+    );
+    assert!(
         s.problems
             .iter()
-            .find(|p| p.item.contains(&format!("good {id} ")))
-    };
-    assert!(
-        about(zero.id).unwrap().message.contains("цена"),
-        "{:?}",
-        s.problems
+            .any(|p| p.item == Item::GoodsGroup { id: 99999 })
     );
-    assert!(
-        about(nine.id).unwrap().message.contains("ДДС група 2"),
-        "{:?}",
-        s.problems
-    );
-    assert!(s.problems.iter().any(|p| p.item.contains("99999")));
     let expected = goods
         .iter()
         .filter(|g| g.id != zero.id && g.id != nine.id && g.vat_group_id == 1)
@@ -753,7 +765,10 @@ async fn stock_formula_euro_prices_and_export_switches_shape_what_the_shop_gets(
         .await
         .unwrap();
     assert!(
-        problems.iter().any(|p| p.field.contains("Цени в евро")),
+        problems
+            .iter()
+            .any(|p| p.field == SettingField::ExportPricesInEur
+                && p.issue == SettingIssue::DatabaseAlreadyInEur),
         "{problems:?}"
     );
 }
@@ -781,7 +796,10 @@ async fn a_rejected_product_and_a_duplicate_shop_barcode_are_reported_and_the_re
     );
     assert_eq!(first.problems.len(), 1);
     assert!(
-        first.problems[0].message.contains("422"),
+        matches!(
+            first.problems[0].problem,
+            Problem::Shop(ShopFailure::Refused { status: 422, .. })
+        ),
         "{:?}",
         first.problems
     );
@@ -825,7 +843,8 @@ async fn a_rejected_product_and_a_duplicate_shop_barcode_are_reported_and_the_re
     assert!(
         s.problems
             .iter()
-            .any(|p| p.item.contains(&taken) && p.message.contains("2 разновидности")),
+            .any(|p| matches!(&p.item, Item::Variant { key, .. } if *key == taken)
+                && matches!(&p.problem, Problem::Export(ExportProblem::ShopKeyTwice { variants, .. }) if variants.len() == 2)),
         "{:?}",
         s.problems
     );
@@ -870,4 +889,12 @@ async fn a_new_barcode_in_the_warehouse_moves_to_the_same_shop_variant() {
     let quiet = f.export(false).await;
     assert_eq!((quiet.created, quiet.updated), (0, 0));
     assert!(f.writes().is_empty());
+}
+
+/// The good a problem is about.
+fn good_of(item: &Item) -> Option<i64> {
+    match item {
+        Item::Good { id, .. } => Some(*id),
+        _ => None,
+    }
 }

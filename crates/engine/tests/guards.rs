@@ -111,7 +111,7 @@ async fn stop_ends_a_run_waiting_out_a_long_retry_after_within_a_second() {
     let message = loop {
         events.extend(handle.drain_events().into_iter().map(|e| e.event));
         if let Some(m) = events.iter().find_map(|e| match e {
-            Event::Failed { message, .. } => Some(message.clone()),
+            Event::Failed { failure, .. } => Some(failure.clone()),
             _ => None,
         }) {
             break m;
@@ -124,7 +124,7 @@ async fn stop_ends_a_run_waiting_out_a_long_retry_after_within_a_second() {
     };
     let took = stopped_at.elapsed();
     assert!(took < Duration::from_secs(1), "Stop took {took:?}");
-    assert!(message.contains("stopped"), "{message}");
+    assert_eq!(message, skladsync_engine::report::Failure::Stopped);
     assert!(
         !events.iter().any(|e| matches!(e, Event::Finished { .. })),
         "{events:?}"

@@ -8,9 +8,12 @@ use std::path::Path;
 use calamine::{Data, Reader, Xlsx, open_workbook};
 use cloudcart_sandbox::{Sandbox, SandboxConfig};
 use rust_decimal::Decimal;
-use skladsync_engine::correspondence::{CorrespondenceRow, check, table};
+use skladsync::tables;
+use skladsync::texts::Lang;
+use skladsync_engine::correspondence::{CorrespondenceRow, check};
+use skladsync_engine::report::{ExportProblem, Item, Money};
 use skladsync_engine::settings::Server;
-use skladsync_engine::table_file::{TableFileError, problems_table, write_table};
+use skladsync_engine::table_file::{TableFileError, write_table};
 use skladsync_engine::*;
 use skladsync_warehouse::*;
 
@@ -92,7 +95,7 @@ async fn the_correspondence_table_opens_in_columns_as_csv_and_as_xlsx() {
     let dir = tempfile::tempdir().unwrap();
     let rows = checked_rows(dir.path()).await;
     assert!(rows.len() >= 6, "{}", rows.len());
-    let t = table(&rows);
+    let t = tables::correspondence(Lang::Bg, &rows);
 
     // CSV: `;`-separated columns, the header, formulas shown as text, decimal commas.
     let csv_path = dir.path().join("съответствие.csv");
@@ -164,34 +167,65 @@ async fn the_correspondence_table_opens_in_columns_as_csv_and_as_xlsx() {
 }
 
 #[test]
-fn the_problems_of_a_run_open_as_csv_and_as_xlsx() {
+fn the_problems_of_a_run_open_as_csv_and_as_xlsx_in_the_chosen_language() {
     let dir = tempfile::tempdir().unwrap();
     let problems = vec![
-        ItemProblem {
-            item: "good 7 \"=1+1\" (BarCode1 3800000000017)".into(),
-            message: "цената е отрицателна; поправете я в Склад Pro".into(),
-        },
-        ItemProblem {
-            item: "=cmd|' /C calc'!A0".into(),
-            message: "-1".into(),
-        },
+        ItemProblem::new(
+            Item::Good {
+                id: 7,
+                name: "=1+1".into(),
+                key: Some("3800000000017".into()),
+            },
+            ExportProblem::NoPrice {
+                price: Money::bgn(Decimal::new(-150, 2)),
+                shop_price: Decimal::new(-150, 2),
+            },
+        ),
+        ItemProblem::new(
+            Item::NewGood {
+                name: "=cmd|' /C calc'!A0".into(),
+            },
+            ExportProblem::VariantDeletedInShop,
+        ),
     ];
-    let t = problems_table(&problems);
+    let t = tables::problems(Lang::Bg, &problems);
     let csv_path = dir.path().join("p.csv");
     write_table(&t, &csv_path).unwrap();
     let records = read_csv(&csv_path);
     assert_eq!(
         records,
         vec![
-            vec!["Обект".to_owned(), "Проблем".to_owned()],
-            vec![problems[0].item.clone(), problems[0].message.clone()],
-            vec![format!("'{}", problems[1].item), "'-1".to_owned()],
+            vec![
+                "Обект".to_owned(),
+                "Проблем".to_owned(),
+                "Какво да се направи".to_owned()
+            ],
+            vec![
+                "стока 7 „=1+1“ (3800000000017)".to_owned(),
+                "цената -1,50 лв. става -1,5 в магазина".to_owned(),
+                "въведете цена в Склад Pro".to_owned()
+            ],
+            vec![
+                "нова стока „=cmd|' /C calc'!A0“".to_owned(),
+                "разновидността е изтрита в магазина; ще бъде създадена отново при следващия експорт"
+                    .to_owned(),
+                String::new()
+            ],
         ]
     );
+    // In English, as .xlsx: text stays text.
+    let t = tables::problems(Lang::En, &problems);
     let xlsx_path = dir.path().join("p.XLSX");
     write_table(&t, &xlsx_path).unwrap();
-    let cells = read_xlsx(&xlsx_path, "Проблеми");
+    let cells = read_xlsx(&xlsx_path, "Problems");
     assert_eq!(cells.len(), 3);
-    assert_eq!(cells[2][0], Data::String(problems[1].item.clone()));
-    assert_eq!(cells[1][1], Data::String(problems[0].message.clone()));
+    assert_eq!(cells[0][2], Data::String("What to do".into()));
+    assert_eq!(
+        cells[1][1],
+        Data::String("the price -1.50 BGN becomes -1.5 in the shop".into())
+    );
+    assert_eq!(
+        cells[1][2],
+        Data::String("enter a price in Warehouse Pro".into())
+    );
 }
