@@ -15,6 +15,7 @@ pub mod money;
 mod partners;
 mod schema;
 mod seed;
+mod selected;
 mod sql;
 mod stock;
 pub mod usn;
@@ -32,6 +33,7 @@ pub use partners::{
     NEW_PARTNER_IS_VERY_USED, NEW_PARTNER_TYPE, PartnerDifference, SavedPartner, registration_key,
 };
 pub use seed::{SeedOptions, SeedSummary};
+pub use selected::GOODS_PER_QUERY;
 pub use stock::NON_INVENTORY_FLAG;
 pub use value::{Row, Value};
 pub use warehouse::{BlankDatabase, Warehouse};

@@ -137,6 +137,15 @@ pub(crate) fn negative_store_rows(objects: usize) -> String {
     )
 }
 
+/// [`negative_store_rows`] of `goods` goods only.
+pub(crate) fn negative_store_rows_of(objects: usize, goods: usize) -> String {
+    format!(
+        "SELECT `ID`, `GoodID`, `Qtty` FROM `store` WHERE `ObjectID` IN {} AND `GoodID` IN {} AND `Qtty` < 0",
+        in_list(objects),
+        in_list(goods)
+    )
+}
+
 /// Quantities in open Orders (OperType 19) per good; drafts (Acct ≤ 0) and numbering marker rows
 /// (PartnerID 0) are not orders.
 pub(crate) fn reserved_by_orders(objects: usize) -> String {
@@ -206,6 +215,35 @@ pub(crate) fn update_good(price_column: &str) -> String {
         "UPDATE `goods` SET `Code` = ?, `Name` = ?, `BarCode1` = ?, `BarCode2` = ?, `BarCode3` = ?, \
          `Catalog1` = ?, `Catalog2` = ?, `Catalog3` = ?, `Measure1` = ?, `{price_column}` = ?, `TaxGroup` = ?, \
          `GroupID` = ? WHERE `ID` = ?"
+    )
+}
+
+/// Goods by their keys (`n` of them), with the price of one column.
+pub(crate) fn goods_by_ids(price_column: &str, n: usize) -> String {
+    format!(
+        "SELECT `ID`, `Code`, `Name`, `BarCode1`, `BarCode2`, `BarCode3`, `Catalog1`, `Catalog2`, `Catalog3`, \
+         `Measure1`, `TaxGroup`, `GroupID`, `Deleted`, `PriceIn`, `{price_column}` FROM `goods` WHERE `ID` IN {} \
+         AND `ID` > 1 ORDER BY `ID`",
+        in_list(n)
+    )
+}
+
+/// [`quantities`] of `goods` goods only.
+pub(crate) fn quantities_of(objects: usize, goods: usize) -> String {
+    format!(
+        "SELECT `GoodID`, SUM(`Qtty`), MIN(`Qtty`) FROM `store` WHERE `ObjectID` IN {} AND `GoodID` IN {} GROUP BY `GoodID`",
+        in_list(objects),
+        in_list(goods)
+    )
+}
+
+/// [`reserved_by_orders`] of `goods` goods only.
+pub(crate) fn reserved_by_orders_of(objects: usize, goods: usize) -> String {
+    format!(
+        "SELECT `GoodID`, SUM(`Qtty`) FROM `operations` WHERE `OperType` = 19 AND `Acct` > 0 AND `PartnerID` <> 0 \
+         AND `ObjectID` IN {} AND `GoodID` IN {} GROUP BY `GoodID`",
+        in_list(objects),
+        in_list(goods)
     )
 }
 
@@ -378,6 +416,10 @@ pub(crate) fn built_for_tests() -> Vec<String> {
         update_good("PriceOut2"),
         update_partner(&["Company", "Company2", "Bulstat"]),
         update_partner(&["eMail"]),
+        goods_by_ids("PriceOut2", 3),
+        quantities_of(2, 3),
+        negative_store_rows_of(2, 3),
+        reserved_by_orders_of(2, 3),
     ]
 }
 
@@ -442,6 +484,49 @@ mod tests {
             }
             assert!(!sql.contains(&format!("@P{}", expected + 1)), "{sql}");
         }
+    }
+
+    /// The reads of chosen goods, as MS Access (Jet) and MS SQL Server receive them.
+    #[test]
+    fn chosen_goods_queries_read_as_expected() {
+        let both = |t: &str, access: &str, mssql: &str| {
+            assert_eq!(Dialect::Access.render(t), access);
+            assert_eq!(Dialect::MsSql.render(t), mssql);
+        };
+        let columns = "[ID], [Code], [Name], [BarCode1], [BarCode2], [BarCode3], [Catalog1], [Catalog2], [Catalog3], \
+                       [Measure1], [TaxGroup], [GroupID], [Deleted], [PriceIn], [PriceOut2]";
+        both(
+            &goods_by_ids("PriceOut2", 2),
+            &format!(
+                "SELECT {columns} FROM [goods] WHERE [ID] IN (?, ?) AND [ID] > 1 ORDER BY [ID]"
+            ),
+            &format!(
+                "SELECT {columns} FROM [goods] WHERE [ID] IN (@P1, @P2) AND [ID] > 1 ORDER BY [ID]"
+            ),
+        );
+        both(
+            &quantities_of(1, 2),
+            "SELECT [GoodID], SUM([Qtty]), MIN([Qtty]) FROM [store] WHERE [ObjectID] IN (?) AND [GoodID] IN (?, ?) GROUP BY [GoodID]",
+            "SELECT [GoodID], SUM([Qtty]), MIN([Qtty]) FROM [store] WHERE [ObjectID] IN (@P1) AND [GoodID] IN (@P2, @P3) GROUP BY [GoodID]",
+        );
+        both(
+            &negative_store_rows_of(1, 2),
+            "SELECT [ID], [GoodID], [Qtty] FROM [store] WHERE [ObjectID] IN (?) AND [GoodID] IN (?, ?) AND [Qtty] < 0",
+            "SELECT [ID], [GoodID], [Qtty] FROM [store] WHERE [ObjectID] IN (@P1) AND [GoodID] IN (@P2, @P3) AND [Qtty] < 0",
+        );
+        both(
+            &reserved_by_orders_of(1, 2),
+            "SELECT [GoodID], SUM([Qtty]) FROM [operations] WHERE [OperType] = 19 AND [Acct] > 0 AND [PartnerID] <> 0 \
+             AND [ObjectID] IN (?) AND [GoodID] IN (?, ?) GROUP BY [GoodID]",
+            "SELECT [GoodID], SUM([Qtty]) FROM [operations] WHERE [OperType] = 19 AND [Acct] > 0 AND [PartnerID] <> 0 \
+             AND [ObjectID] IN (@P1) AND [GoodID] IN (@P2, @P3) GROUP BY [GoodID]",
+        );
+        // The longest list an Access statement gets stays far below its ~64 000 characters.
+        let widest = Dialect::Access.render(&quantities_of(
+            crate::GOODS_PER_QUERY,
+            crate::GOODS_PER_QUERY,
+        ));
+        assert!(widest.len() < 4_000, "{}", widest.len());
     }
 
     #[test]
