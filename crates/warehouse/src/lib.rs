@@ -4,6 +4,7 @@
 //! [`Warehouse`] is the one interface; [`Connection`] picks the backend.
 
 mod backend;
+mod changes;
 mod checks;
 mod claim;
 pub mod config;
@@ -23,6 +24,7 @@ mod value;
 mod warehouse;
 mod write;
 
+pub use changes::{ChangeMark, Changes, FullComparison, WATCHED_GOOD_COLUMNS};
 pub use checks::{MAX_BARCODE_CHARS, MAX_TEXT_CHARS};
 pub use claim::{CLAIM_KEY_CHARS, CLAIM_MARK, CLAIM_TABLE, Claim};
 pub use connection::Connection;
