@@ -135,6 +135,16 @@ impl Dialect {
         }
     }
 
+    /// `expr` divided by `divisor` as whole numbers (for non-negative integers): MySQL `DIV`,
+    /// Access `\`; MS SQL and SQLite divide two integers as integers.
+    pub fn int_div(self, expr: &str, divisor: i64) -> String {
+        match self {
+            Dialect::MySql => format!("{expr} DIV {divisor}"),
+            Dialect::Access => format!("{expr} \\ {divisor}"),
+            Dialect::MsSql | Dialect::Sqlite => format!("{expr} / {divisor}"),
+        }
+    }
+
     /// Lower-case a text expression (Access has `LCASE`, the others `LOWER`).
     pub fn lower(self, expr: &str) -> String {
         match self {
@@ -234,6 +244,21 @@ mod tests {
         );
         assert_eq!(Dialect::Access.big_grouped_select(t), t);
         assert_eq!(Dialect::Sqlite.big_grouped_select(t), t);
+    }
+
+    #[test]
+    fn integer_division_per_engine() {
+        assert_eq!(Dialect::MySql.int_div("`ID`", 64), "`ID` DIV 64");
+        assert_eq!(Dialect::Access.int_div("`ID`", 64), "`ID` \\ 64");
+        assert_eq!(Dialect::MsSql.int_div("`ID`", 64), "`ID` / 64");
+        assert_eq!(Dialect::Sqlite.int_div("`ID`", 64), "`ID` / 64");
+        assert_eq!(
+            Dialect::Access.render(&format!(
+                "SELECT {} FROM `goods`",
+                Dialect::Access.int_div("`ID`", 8)
+            )),
+            "SELECT [ID] \\ 8 FROM [goods]"
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! [`Warehouse`] is the one interface; [`Connection`] picks the backend.
 
 mod backend;
+mod changes;
 mod checks;
 mod claim;
 pub mod config;
@@ -15,6 +16,7 @@ pub mod money;
 mod partners;
 mod schema;
 mod seed;
+mod selected;
 mod sql;
 mod stock;
 pub mod usn;
@@ -22,6 +24,7 @@ mod value;
 mod warehouse;
 mod write;
 
+pub use changes::{ChangeMark, Changes, FullComparison, WATCHED_GOOD_COLUMNS};
 pub use checks::{MAX_BARCODE_CHARS, MAX_TEXT_CHARS};
 pub use claim::{CLAIM_KEY_CHARS, CLAIM_MARK, CLAIM_TABLE, Claim};
 pub use connection::Connection;
@@ -32,6 +35,7 @@ pub use partners::{
     NEW_PARTNER_IS_VERY_USED, NEW_PARTNER_TYPE, PartnerDifference, SavedPartner, registration_key,
 };
 pub use seed::{SeedOptions, SeedSummary};
+pub use selected::GOODS_PER_QUERY;
 pub use stock::NON_INVENTORY_FLAG;
 pub use value::{Row, Value};
 pub use warehouse::{BlankDatabase, Warehouse};

@@ -84,6 +84,9 @@ impl DatabaseSettings {
 /// The service user ("Служебен потребител"): the only user that is not a person.
 pub const SERVICE_USER_ID: i64 = 1;
 
+/// The service good ("Служебна стока"), never a good for sale.
+pub const SERVICE_GOOD_ID: i64 = 1;
+
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct User {
     pub id: i64,

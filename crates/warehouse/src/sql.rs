@@ -54,6 +54,34 @@ pub(crate) const PARTNER_NUMBERS: &str =
     "SELECT `ID`, `Bulstat`, `TaxNo`, `Deleted` FROM `partners` WHERE `ID` > 1 ORDER BY `ID`";
 pub(crate) const APPLICATION_LOG: &str = "INSERT INTO `applicationlog` (`Message`, `UserID`, `UserRealTime`, `MessageSource`) VALUES (?, ?, ?, ?)";
 
+// --------------------------------------------------------------------- change detection
+// (see `crate::changes`)
+
+/// What every poll reads from indexes: the newest and the number of `operations` rows, the
+/// newest `applicationlog` and `store` rows. Each aggregate is a subquery of its own, so that
+/// every engine answers it from an index (SQLite reads the whole table for `MAX` and `COUNT(*)`
+/// in one SELECT).
+pub(crate) const CHANGE_COUNTERS: &str = "SELECT (SELECT MAX(`ID`) FROM `operations`), \
+     (SELECT COUNT(*) FROM `operations`), (SELECT MAX(`ID`) FROM `applicationlog`), \
+     (SELECT MAX(`ID`) FROM `store`)";
+/// One `operations` row by its key: the row a change mark remembers.
+pub(crate) const OPERATION_AT: &str = "SELECT `ID`, `OperType`, `Acct`, `GoodID`, `ObjectID`, `Qtty`, `UserRealTime` FROM `operations` WHERE `ID` = ?";
+/// The goods and types of the `operations` rows in a key range, with their numbers.
+pub(crate) const OPERATIONS_BETWEEN: &str = "SELECT `GoodID`, `OperType`, COUNT(*) FROM `operations` WHERE `ID` > ? AND `ID` <= ? GROUP BY `GoodID`, `OperType`";
+/// The goods of the `store` rows in a key range.
+pub(crate) const STORE_GOODS_BETWEEN: &str =
+    "SELECT DISTINCT `GoodID` FROM `store` WHERE `ID` > ? AND `ID` <= ?";
+/// The goods whose keys lie in `[from, to)`.
+pub(crate) const GOODS_FROM_TO: &str = "SELECT `ID` FROM `goods` WHERE `ID` >= ? AND `ID` < ?";
+/// The `applicationlog` rows in a key range.
+pub(crate) const LOG_BETWEEN: &str =
+    "SELECT `ID`, `Message` FROM `applicationlog` WHERE `ID` > ? AND `ID` <= ? ORDER BY `ID`";
+/// The number of Order lines, from the `(OperType, Acct)` index.
+pub(crate) const ORDER_LINES: &str = "SELECT COUNT(*) FROM `operations` WHERE `OperType` = 19";
+/// The goods of a document as it is now (in every object).
+pub(crate) const DOCUMENT_GOODS: &str =
+    "SELECT DISTINCT `GoodID` FROM `operations` WHERE `OperType` = ? AND `Acct` = ?";
+
 /// The fixed templates, for the text tests.
 #[cfg(test)]
 pub(crate) const FIXED: &[&str] = &[
@@ -88,6 +116,14 @@ pub(crate) const FIXED: &[&str] = &[
     PARTNER_NUMBERS,
     USER_BY_ID,
     APPLICATION_LOG,
+    CHANGE_COUNTERS,
+    OPERATION_AT,
+    OPERATIONS_BETWEEN,
+    STORE_GOODS_BETWEEN,
+    GOODS_FROM_TO,
+    LOG_BETWEEN,
+    ORDER_LINES,
+    DOCUMENT_GOODS,
 ];
 
 /// `INSERT INTO t (a, b) VALUES (?, ?)` — one row.
@@ -134,6 +170,15 @@ pub(crate) fn negative_store_rows(objects: usize) -> String {
     format!(
         "SELECT `ID`, `GoodID`, `Qtty` FROM `store` WHERE `ObjectID` IN {} AND `Qtty` < 0",
         in_list(objects)
+    )
+}
+
+/// [`negative_store_rows`] of `goods` goods only.
+pub(crate) fn negative_store_rows_of(objects: usize, goods: usize) -> String {
+    format!(
+        "SELECT `ID`, `GoodID`, `Qtty` FROM `store` WHERE `ObjectID` IN {} AND `GoodID` IN {} AND `Qtty` < 0",
+        in_list(objects),
+        in_list(goods)
     )
 }
 
@@ -206,6 +251,67 @@ pub(crate) fn update_good(price_column: &str) -> String {
         "UPDATE `goods` SET `Code` = ?, `Name` = ?, `BarCode1` = ?, `BarCode2` = ?, `BarCode3` = ?, \
          `Catalog1` = ?, `Catalog2` = ?, `Catalog3` = ?, `Measure1` = ?, `{price_column}` = ?, `TaxGroup` = ?, \
          `GroupID` = ? WHERE `ID` = ?"
+    )
+}
+
+/// One pass over the goods: their number, the newest, and the sum of each watched column.
+pub(crate) fn goods_mark(columns: &[&str]) -> String {
+    format!("SELECT COUNT(*), MAX(`ID`), {} FROM `goods`", sums(columns))
+}
+
+fn sums(columns: &[&str]) -> String {
+    let s: Vec<String> = columns.iter().map(|c| format!("SUM(`{c}`)")).collect();
+    s.join(", ")
+}
+
+/// The watched columns' sums per block of goods; `block` is the block of `ID` as
+/// [`crate::Dialect::int_div`] writes it.
+pub(crate) fn price_blocks(block: &str, columns: &[&str]) -> String {
+    format!(
+        "SELECT {block}, COUNT(*), {} FROM `goods` GROUP BY {block}",
+        sums(columns)
+    )
+}
+
+/// The store's rows and quantities per block of goods (`block`: the block of `GoodID`), all of
+/// them or those of one range of goods (`GoodID >= ? AND GoodID < ?`, from the `GoodID` index).
+/// The quantities weighted by the good's key tell two goods of a block apart.
+pub(crate) fn stock_blocks(block: &str, ranged: bool) -> String {
+    let mut s =
+        format!("SELECT {block}, COUNT(*), SUM(`Qtty`), SUM(`Qtty` * `GoodID`) FROM `store`");
+    if ranged {
+        s.push_str(" WHERE `GoodID` >= ? AND `GoodID` < ?");
+    }
+    s.push_str(&format!(" GROUP BY {block}"));
+    s
+}
+
+/// Goods by their keys (`n` of them), with the price of one column.
+pub(crate) fn goods_by_ids(price_column: &str, n: usize) -> String {
+    format!(
+        "SELECT `ID`, `Code`, `Name`, `BarCode1`, `BarCode2`, `BarCode3`, `Catalog1`, `Catalog2`, `Catalog3`, \
+         `Measure1`, `TaxGroup`, `GroupID`, `Deleted`, `PriceIn`, `{price_column}` FROM `goods` WHERE `ID` IN {} \
+         AND `ID` > 1 ORDER BY `ID`",
+        in_list(n)
+    )
+}
+
+/// [`quantities`] of `goods` goods only.
+pub(crate) fn quantities_of(objects: usize, goods: usize) -> String {
+    format!(
+        "SELECT `GoodID`, SUM(`Qtty`), MIN(`Qtty`) FROM `store` WHERE `ObjectID` IN {} AND `GoodID` IN {} GROUP BY `GoodID`",
+        in_list(objects),
+        in_list(goods)
+    )
+}
+
+/// [`reserved_by_orders`] of `goods` goods only.
+pub(crate) fn reserved_by_orders_of(objects: usize, goods: usize) -> String {
+    format!(
+        "SELECT `GoodID`, SUM(`Qtty`) FROM `operations` WHERE `OperType` = 19 AND `Acct` > 0 AND `PartnerID` <> 0 \
+         AND `ObjectID` IN {} AND `GoodID` IN {} GROUP BY `GoodID`",
+        in_list(objects),
+        in_list(goods)
     )
 }
 
@@ -378,6 +484,17 @@ pub(crate) fn built_for_tests() -> Vec<String> {
         update_good("PriceOut2"),
         update_partner(&["Company", "Company2", "Bulstat"]),
         update_partner(&["eMail"]),
+        goods_mark(crate::changes::WATCHED_GOOD_COLUMNS),
+        price_blocks(
+            &Dialect::Access.int_div("`ID`", 1024),
+            crate::changes::WATCHED_GOOD_COLUMNS,
+        ),
+        stock_blocks(&Dialect::MsSql.int_div("`GoodID`", 1024), false),
+        stock_blocks(&Dialect::Access.int_div("`GoodID`", 64), true),
+        goods_by_ids("PriceOut2", 3),
+        quantities_of(2, 3),
+        negative_store_rows_of(2, 3),
+        reserved_by_orders_of(2, 3),
     ]
 }
 
@@ -415,7 +532,10 @@ mod tests {
                 !sql.contains('`') && !sql.contains('"'),
                 "non-bracket quoting: {sql}"
             );
-            assert!(!upper.contains("), ("), "multi-row INSERT: {sql}");
+            assert!(
+                !(upper.starts_with("INSERT") && upper.contains("), (")),
+                "multi-row INSERT: {sql}"
+            );
             assert_eq!(
                 sql.matches('[').count(),
                 sql.matches(']').count(),
@@ -442,6 +562,132 @@ mod tests {
             }
             assert!(!sql.contains(&format!("@P{}", expected + 1)), "{sql}");
         }
+    }
+
+    /// Every query of change detection, as MS Access (Jet) and MS SQL Server receive it.
+    #[test]
+    fn change_queries_read_as_expected() {
+        let both = |t: &str, access: &str, mssql: &str| {
+            assert_eq!(Dialect::Access.render(t), access);
+            assert_eq!(Dialect::MsSql.render(t), mssql);
+        };
+        both(
+            CHANGE_COUNTERS,
+            "SELECT (SELECT MAX([ID]) FROM [operations]), (SELECT COUNT(*) FROM [operations]), \
+             (SELECT MAX([ID]) FROM [applicationlog]), (SELECT MAX([ID]) FROM [store])",
+            "SELECT (SELECT MAX([ID]) FROM [operations]), (SELECT COUNT(*) FROM [operations]), \
+             (SELECT MAX([ID]) FROM [applicationlog]), (SELECT MAX([ID]) FROM [store])",
+        );
+        both(
+            OPERATION_AT,
+            "SELECT [ID], [OperType], [Acct], [GoodID], [ObjectID], [Qtty], [UserRealTime] FROM [operations] WHERE [ID] = ?",
+            "SELECT [ID], [OperType], [Acct], [GoodID], [ObjectID], [Qtty], [UserRealTime] FROM [operations] WHERE [ID] = @P1",
+        );
+        both(
+            OPERATIONS_BETWEEN,
+            "SELECT [GoodID], [OperType], COUNT(*) FROM [operations] WHERE [ID] > ? AND [ID] <= ? GROUP BY [GoodID], [OperType]",
+            "SELECT [GoodID], [OperType], COUNT(*) FROM [operations] WHERE [ID] > @P1 AND [ID] <= @P2 GROUP BY [GoodID], [OperType]",
+        );
+        both(
+            STORE_GOODS_BETWEEN,
+            "SELECT DISTINCT [GoodID] FROM [store] WHERE [ID] > ? AND [ID] <= ?",
+            "SELECT DISTINCT [GoodID] FROM [store] WHERE [ID] > @P1 AND [ID] <= @P2",
+        );
+        both(
+            GOODS_FROM_TO,
+            "SELECT [ID] FROM [goods] WHERE [ID] >= ? AND [ID] < ?",
+            "SELECT [ID] FROM [goods] WHERE [ID] >= @P1 AND [ID] < @P2",
+        );
+        both(
+            LOG_BETWEEN,
+            "SELECT [ID], [Message] FROM [applicationlog] WHERE [ID] > ? AND [ID] <= ? ORDER BY [ID]",
+            "SELECT [ID], [Message] FROM [applicationlog] WHERE [ID] > @P1 AND [ID] <= @P2 ORDER BY [ID]",
+        );
+        both(
+            ORDER_LINES,
+            "SELECT COUNT(*) FROM [operations] WHERE [OperType] = 19",
+            "SELECT COUNT(*) FROM [operations] WHERE [OperType] = 19",
+        );
+        both(
+            DOCUMENT_GOODS,
+            "SELECT DISTINCT [GoodID] FROM [operations] WHERE [OperType] = ? AND [Acct] = ?",
+            "SELECT DISTINCT [GoodID] FROM [operations] WHERE [OperType] = @P1 AND [Acct] = @P2",
+        );
+        let sums = "SUM([PriceOut1]), SUM([PriceOut2]), SUM([PriceOut3]), SUM([PriceOut4]), \
+                    SUM([PriceOut5]), SUM([PriceOut6]), SUM([PriceOut7]), SUM([PriceOut8]), \
+                    SUM([PriceOut9]), SUM([PriceOut10]), SUM([TaxGroup]), SUM([Deleted])";
+        let watched = crate::changes::WATCHED_GOOD_COLUMNS;
+        let goods = format!("SELECT COUNT(*), MAX([ID]), {sums} FROM [goods]");
+        both(&goods_mark(watched), &goods, &goods);
+        for (d, block) in [
+            (Dialect::Access, "[ID] \\ 1024"),
+            (Dialect::MsSql, "[ID] / 1024"),
+        ] {
+            assert_eq!(
+                d.render(&price_blocks(&d.int_div("`ID`", 1024), watched)),
+                format!("SELECT {block}, COUNT(*), {sums} FROM [goods] GROUP BY {block}")
+            );
+        }
+        assert_eq!(
+            Dialect::Access.render(&stock_blocks(
+                &Dialect::Access.int_div("`GoodID`", 64),
+                false
+            )),
+            "SELECT [GoodID] \\ 64, COUNT(*), SUM([Qtty]), SUM([Qtty] * [GoodID]) FROM [store] GROUP BY [GoodID] \\ 64"
+        );
+        assert_eq!(
+            Dialect::MsSql.render(&stock_blocks(&Dialect::MsSql.int_div("`GoodID`", 64), true)),
+            "SELECT [GoodID] / 64, COUNT(*), SUM([Qtty]), SUM([Qtty] * [GoodID]) FROM [store] \
+             WHERE [GoodID] >= @P1 AND [GoodID] < @P2 GROUP BY [GoodID] / 64"
+        );
+        assert_eq!(
+            Dialect::MySql.render(&stock_blocks(&Dialect::MySql.int_div("`GoodID`", 64), true)),
+            "SELECT `GoodID` DIV 64, COUNT(*), SUM(`Qtty`), SUM(`Qtty` * `GoodID`) FROM `store` \
+             WHERE `GoodID` >= ? AND `GoodID` < ? GROUP BY `GoodID` DIV 64"
+        );
+    }
+
+    /// The reads of chosen goods, as MS Access (Jet) and MS SQL Server receive them.
+    #[test]
+    fn chosen_goods_queries_read_as_expected() {
+        let both = |t: &str, access: &str, mssql: &str| {
+            assert_eq!(Dialect::Access.render(t), access);
+            assert_eq!(Dialect::MsSql.render(t), mssql);
+        };
+        let columns = "[ID], [Code], [Name], [BarCode1], [BarCode2], [BarCode3], [Catalog1], [Catalog2], [Catalog3], \
+                       [Measure1], [TaxGroup], [GroupID], [Deleted], [PriceIn], [PriceOut2]";
+        both(
+            &goods_by_ids("PriceOut2", 2),
+            &format!(
+                "SELECT {columns} FROM [goods] WHERE [ID] IN (?, ?) AND [ID] > 1 ORDER BY [ID]"
+            ),
+            &format!(
+                "SELECT {columns} FROM [goods] WHERE [ID] IN (@P1, @P2) AND [ID] > 1 ORDER BY [ID]"
+            ),
+        );
+        both(
+            &quantities_of(1, 2),
+            "SELECT [GoodID], SUM([Qtty]), MIN([Qtty]) FROM [store] WHERE [ObjectID] IN (?) AND [GoodID] IN (?, ?) GROUP BY [GoodID]",
+            "SELECT [GoodID], SUM([Qtty]), MIN([Qtty]) FROM [store] WHERE [ObjectID] IN (@P1) AND [GoodID] IN (@P2, @P3) GROUP BY [GoodID]",
+        );
+        both(
+            &negative_store_rows_of(1, 2),
+            "SELECT [ID], [GoodID], [Qtty] FROM [store] WHERE [ObjectID] IN (?) AND [GoodID] IN (?, ?) AND [Qtty] < 0",
+            "SELECT [ID], [GoodID], [Qtty] FROM [store] WHERE [ObjectID] IN (@P1) AND [GoodID] IN (@P2, @P3) AND [Qtty] < 0",
+        );
+        both(
+            &reserved_by_orders_of(1, 2),
+            "SELECT [GoodID], SUM([Qtty]) FROM [operations] WHERE [OperType] = 19 AND [Acct] > 0 AND [PartnerID] <> 0 \
+             AND [ObjectID] IN (?) AND [GoodID] IN (?, ?) GROUP BY [GoodID]",
+            "SELECT [GoodID], SUM([Qtty]) FROM [operations] WHERE [OperType] = 19 AND [Acct] > 0 AND [PartnerID] <> 0 \
+             AND [ObjectID] IN (@P1) AND [GoodID] IN (@P2, @P3) GROUP BY [GoodID]",
+        );
+        // The longest list an Access statement gets stays far below its ~64 000 characters.
+        let widest = Dialect::Access.render(&quantities_of(
+            crate::GOODS_PER_QUERY,
+            crate::GOODS_PER_QUERY,
+        ));
+        assert!(widest.len() < 4_000, "{}", widest.len());
     }
 
     #[test]

@@ -158,11 +158,25 @@ pub(crate) fn decimal_of(row: &Row, i: usize) -> Decimal {
     row.float(i).and_then(money::from_db).unwrap_or_default()
 }
 
+/// A store row (`ID`, `GoodID`, `Qtty`) with a negative quantity, as a problem to report.
+pub(crate) fn negative_stock_problem(r: &Row) -> DataProblem {
+    DataProblem {
+        table: "store",
+        row_id: r.int(0).unwrap_or(0),
+        field: "Qtty",
+        message: format!(
+            "negative quantity {} of good {}; the shop is sent 0",
+            decimal_of(r, 2),
+            r.int(1).unwrap_or(0)
+        ),
+    }
+}
+
 fn is_deleted(row: &Row, i: usize) -> bool {
     row.int(i).unwrap_or(0) != 0
 }
 
-fn ints(ids: &[i64]) -> Vec<Value> {
+pub(crate) fn ints(ids: &[i64]) -> Vec<Value> {
     ids.iter().map(|i| Value::Int(*i)).collect()
 }
 
@@ -412,16 +426,7 @@ impl Warehouse {
                     .rows(&sql::negative_store_rows(chunk.len()), &ints(chunk))
                     .await?
                 {
-                    out.problems.push(DataProblem {
-                        table: "store",
-                        row_id: r.int(0).unwrap_or(0),
-                        field: "Qtty",
-                        message: format!(
-                            "negative quantity {} of good {}; the shop is sent 0",
-                            decimal_of(&r, 2),
-                            r.int(1).unwrap_or(0)
-                        ),
-                    });
+                    out.problems.push(negative_stock_problem(&r));
                 }
             }
         }

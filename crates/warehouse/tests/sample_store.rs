@@ -166,6 +166,12 @@ async fn check_sample_store(connection: &Connection) {
         .iter()
         .map(|r| money::from_db(r.float(0).unwrap()).unwrap())
         .sum();
+    // Change detection on Microinvest's own data: settled before the sale.
+    let settled = wh
+        .changes_since(&wh.change_mark().await.unwrap())
+        .await
+        .unwrap();
+    assert!(settled.is_empty(), "{settled:?}");
     let doc = wh
         .create_document(&NewDocument {
             kind: DocumentKind::Sale,
@@ -213,6 +219,19 @@ async fn check_sample_store(connection: &Connection) {
         wh.find_documents_by_reference("CC#sample-1").await.unwrap()[0].number,
         38
     );
+
+    // The sale's good is named; so it is again when the sale is annulled and its lines are gone.
+    let sold = wh.changes_since(&settled.mark).await.unwrap();
+    assert_eq!(
+        (sold.goods.as_slice(), sold.full_comparison),
+        (&[good.id][..], None)
+    );
+    wh.annul_document(DocumentKind::Sale, 38, object, users[0].id)
+        .await
+        .unwrap();
+    let annulled = wh.changes_since(&sold.mark).await.unwrap();
+    assert!(annulled.goods.contains(&good.id), "{annulled:?}");
+    assert_eq!(annulled.full_comparison, None);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
