@@ -216,7 +216,7 @@ texts! {
     when: "Кога", "When";
     task: "Задача", "Task";
     result: "Резултат", "Result";
-    trial: "проба", "trial";
+    trial: "проба", "dry run";
     exceptions: "Поръчки за ръчна намеса", "Orders needing attention";
     no_exceptions: "Няма поръчки за ръчна намеса.", "No orders need attention.";
     order: "Поръчка", "Order";

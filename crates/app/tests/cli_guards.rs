@@ -199,6 +199,31 @@ async fn check_writes_the_table_as_xlsx_and_a_run_its_problems() {
     );
     assert_eq!(code, 0, "{out}\n{err}");
     let bytes = std::fs::read(&csv).unwrap();
-    assert_eq!(bytes, "\u{feff}Обект;Проблем\r\n".as_bytes());
+    assert_eq!(
+        bytes,
+        "\u{feff}Обект;Проблем;Какво да се направи\r\n".as_bytes()
+    );
+    // In English when asked (`--lang en` or SKLADSYNC_LANG=en).
+    let (code, out, err) = skladsync(
+        dir.path(),
+        &[
+            "run",
+            "export",
+            "--server",
+            "Файлове",
+            "--settings",
+            &s,
+            "--dry-run",
+            "--lang",
+            "en",
+            "--csv",
+            &csv.display().to_string(),
+        ],
+        &env,
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.starts_with("✔ created "), "{out}");
+    let bytes = std::fs::read(&csv).unwrap();
+    assert_eq!(bytes, "\u{feff}Item;Problem;What to do\r\n".as_bytes());
     sandbox.shutdown().await;
 }
