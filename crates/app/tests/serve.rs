@@ -301,3 +301,161 @@ fn start_with_the_computer_registers_serve_at_login() {
     assert!(run(&["off"]).contains("does not start"));
     assert!(desktop_files(&home).is_empty());
 }
+
+/// `skladsync serve --demo` as a process: a client attaches, slows the demo's shop to 60
+/// requests a minute, starts an export of every good whose quantity moved, sees its progress,
+/// and SIGTERM ends the process within 5 s with the stopped run in the history and the journal
+/// holding, for each good, either what it had or its new quantity — never anything between.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_on_the_demo_stops_cleanly_on_sigterm_mid_export() {
+    use sqlx::Connection as _;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut child = skladsync(&data)
+        .args(["serve", "--demo"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(
+            std::fs::File::create(dir.path().join("serve.err")).unwrap(),
+        ))
+        .spawn()
+        .unwrap();
+    let file = SettingsFile::at(data.join("demo").join("settings.json"));
+    let remote = attach(&file, &mut child);
+    let Reply::Settings { settings } = remote.execute(&EngineCommand::Settings).await.unwrap()
+    else {
+        panic!("no settings");
+    };
+    let demo = &settings.servers[0];
+    assert_eq!(demo.id, skladsync::demo::DEMO_SERVER_ID);
+
+    // What the demo's first export left in the journal, then every quantity moves by one.
+    let journal = Journal::open(&data.join("journal.db")).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while remote.status().await.unwrap().servers[demo.id.as_str()]
+        .running
+        .is_some()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the demo's first runs never ended"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let before = journal.pushed(&demo.id).await.unwrap();
+    assert!(before.len() > 100, "{}", before.len());
+    let db = data.join("demo").join("demo-warehouse.db");
+    let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    sqlx::query("UPDATE store SET Qtty = Qtty + 1")
+        .execute(&mut c)
+        .await
+        .unwrap();
+    c.close().await.unwrap();
+    // The demo's shop takes 60 requests a minute from now on.
+    let admin = format!("{}/__sandbox/rate-limit", demo.shop.base_url);
+    let r = reqwest::Client::new()
+        .put(&admin)
+        .json(&serde_json::json!({ "per_minute": 60 }))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+
+    let mut updates = Box::pin(remote.updates().await.unwrap());
+    // The demo's enabled tasks run once at the start: the export is started when they are done.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let run = loop {
+        assert!(Instant::now() < deadline, "the demo never became idle");
+        let reply = remote
+            .execute(&EngineCommand::Start {
+                server: demo.id.as_str().into(),
+                task: Task::Export,
+                dry_run: false,
+                scheduled: false,
+            })
+            .await
+            .unwrap();
+        match reply {
+            Reply::Started { run, .. } => break run,
+            Reply::Refused {
+                refusal: skladsync_engine::Refusal::AlreadyRunning { .. },
+            } => tokio::time::sleep(Duration::from_millis(100)).await,
+            other => panic!("{other:?}"),
+        }
+    };
+    let mut progress = 0;
+    while progress < 5 {
+        let u = tokio::time::timeout(Duration::from_secs(60), updates.next())
+            .await
+            .expect("progress arrives")
+            .expect("the engine goes on")
+            .unwrap();
+        if let skladsync_engine::Update::Run(e) = u {
+            assert_eq!(e.run, run);
+            match e.event {
+                Event::Progress { done, .. } if done > 0 => progress += 1,
+                Event::Finished { .. } | Event::Failed { .. } => {
+                    panic!("the export ended before it could be stopped: {:?}", e.event)
+                }
+                _ => {}
+            }
+        }
+    }
+
+    let asked = Instant::now();
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if asked.elapsed() > Duration::from_secs(5) {
+            let _ = child.kill();
+            panic!(
+                "serve --demo did not stop within 5 s:\n{}",
+                std::fs::read_to_string(dir.path().join("serve.err")).unwrap_or_default()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let log = std::fs::read_to_string(dir.path().join("serve.err")).unwrap();
+    assert_eq!(status.code(), Some(0), "{log}");
+
+    // The run stopped between goods: some were pushed with their new quantity, the others
+    // still hold what they had; none holds anything else.
+    let after = journal.pushed(&demo.id).await.unwrap();
+    assert_eq!(after.len(), before.len());
+    let moved = after
+        .values()
+        .filter(|p| p.quantity != before[&p.good_id].quantity)
+        .count();
+    assert!(moved > 0, "some goods were pushed before the stop");
+    assert!(
+        moved < before.len(),
+        "the export was stopped before its end"
+    );
+    for p in after.values() {
+        let old = before[&p.good_id].quantity;
+        // One more in each store row the good has (the demo has four objects).
+        let moved_whole = |n: rust_decimal::Decimal, o: rust_decimal::Decimal| {
+            n > o && (n - o).fract().is_zero() && n - o <= rust_decimal::Decimal::from(4)
+        };
+        assert!(
+            p.quantity == old || p.quantity.zip(old).is_some_and(|(n, o)| moved_whole(n, o)),
+            "good {}: {:?} → {:?}",
+            p.good_id,
+            old,
+            p.quantity
+        );
+    }
+    let history = journal.runs(&demo.id, 5).await.unwrap();
+    assert_eq!(history[0].task, Some(Task::Export));
+    assert_eq!(
+        history[0].failure,
+        Some(skladsync_engine::report::Failure::Stopped)
+    );
+}
