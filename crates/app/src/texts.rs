@@ -120,6 +120,12 @@ texts! {
     start_on_server: "При стартиране на сървъра", "On server start";
     start_at_time: "Всеки ден в", "Every day at";
     start_every: "На всеки N минути", "Every N minutes";
+    start_continuous: "Непрекъснато", "Continuously";
+    start_continuous_hint: "Следи за промени на всеки няколко секунди и изпраща само промененото; заявка към магазина се прави само при промяна", "Watches for changes every few seconds and sends only what changed; the shop gets a request only when something changed";
+    poll_every: "проверка на всеки", "a check every";
+    poll_every_seconds: "Проверка на всеки (секунди)", "Check every (seconds)";
+    in_step_since: "В синхрон от", "In step since";
+    last_push: "Последна промяна изпратена", "Last change sent";
     hour: "час", "hour";
     minute: "минута", "minute";
     minutes: "минути", "minutes";

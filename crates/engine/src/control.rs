@@ -384,7 +384,8 @@ mod tests {
     use super::*;
     use crate::events::{Reporter, RunSummary, Task};
     use crate::protocol::Refusal;
-    use crate::runner::{EngineConfig, Job, TaskRunner};
+    use crate::runner::{EngineConfig, TaskRunner};
+    use crate::schedule::Job;
     use crate::settings::Server;
     use std::sync::Arc;
     use std::time::Duration;

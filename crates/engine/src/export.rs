@@ -115,15 +115,28 @@ pub async fn read_warehouse(
     server: &Server,
     reporter: &Reporter,
 ) -> Result<WarehouseSide, EngineError> {
+    read_warehouse_of(wh, server, reporter, None).await
+}
+
+/// The goods of the chosen groups, or only `only` (goods the shop already has from us).
+pub async fn read_warehouse_of(
+    wh: &Warehouse,
+    server: &Server,
+    reporter: &Reporter,
+    only: Option<&[i64]>,
+) -> Result<WarehouseSide, EngineError> {
     let export = &server.export;
     reporter.phase(Phase::ReadingWarehouseGoods);
     let objects = quantity_objects(wh, server).await?;
     let group = price_group(wh, server).await?;
     // Goods and quantities are read on two connections at once.
-    let (read, quantities) = tokio::try_join!(
-        wh.goods(&export.goods_groups, group),
-        wh.quantities(&objects)
-    )?;
+    let (read, quantities) = match only {
+        None => tokio::try_join!(
+            wh.goods(&export.goods_groups, group),
+            wh.quantities(&objects)
+        )?,
+        Some(ids) => tokio::try_join!(wh.goods_by_id(ids, group), wh.quantities_of(&objects, ids))?,
+    };
     let problem = |p: &skladsync_warehouse::DataProblem| {
         ItemProblem::new(
             Item::Row {
@@ -142,9 +155,12 @@ pub async fn read_warehouse(
         .chain(&quantities.problems)
         .map(problem)
         .collect();
-    let reserved = match export.stock_formula {
-        StockFormula::OnHand => HashMap::new(),
-        StockFormula::OnHandMinusOrders => wh.reserved_by_orders(&objects).await?,
+    let reserved = match (export.stock_formula, only) {
+        (StockFormula::OnHand, _) => HashMap::new(),
+        (StockFormula::OnHandMinusOrders, None) => wh.reserved_by_orders(&objects).await?,
+        (StockFormula::OnHandMinusOrders, Some(ids)) => {
+            wh.reserved_by_orders_of(&objects, ids).await?
+        }
     };
     let rates: HashMap<i64, Decimal> = wh
         .vat_groups()
@@ -446,6 +462,18 @@ impl Run<'_> {
                 self.summary.updated += 1;
                 self.journal.record_push(&self.server.id, &pushed).await?;
             }
+            Err(e) if e.is_not_found() => {
+                // Deleted in the shop: forgotten here, made again by the next full run.
+                self.journal
+                    .forget_push(&self.server.id, plan.good_id)
+                    .await?;
+                self.summary.skipped += 1;
+                self.problem(
+                    Level::Warning,
+                    key_item(plan.good_id, &plan.key),
+                    ExportProblem::VariantDeletedInShop,
+                );
+            }
             Err(e) => self.shop_failed(key_item(plan.good_id, &plan.key), e)?,
         }
         Ok(())
@@ -723,7 +751,21 @@ pub async fn run_export(
     reporter: &Reporter,
     dry_run: bool,
 ) -> Result<RunSummary, EngineError> {
-    let side = read_warehouse(wh, server, reporter).await?;
+    export_goods(wh, shop, journal, server, reporter, dry_run, None).await
+}
+
+/// The export of every good of the chosen groups, or of `only` these goods — goods the shop
+/// already has from us, whose quantity or price may have changed (the continuous mode's poll).
+pub(crate) async fn export_goods(
+    wh: &Warehouse,
+    shop: &Client,
+    journal: &Journal,
+    server: &Server,
+    reporter: &Reporter,
+    dry_run: bool,
+    only: Option<&[i64]>,
+) -> Result<RunSummary, EngineError> {
+    let side = read_warehouse_of(wh, server, reporter, only).await?;
     let mut run = Run {
         server,
         shop,
@@ -754,7 +796,9 @@ pub async fn run_export(
         .iter()
         .flat_map(|p| &p.variants)
         .all(|v| pushed.get(&v.good_id).is_some_and(|p| p.key == v.key));
-    run.reread = incremental;
+    // A run of some goods (the continuous mode's poll) writes each at once: one request per
+    // good; a variant deleted in the shop answers 404 and is forgotten then.
+    run.reread = incremental && only.is_none();
     let (shop_by_key, shop_by_id) = if incremental {
         reporter.log(Level::Info, ExportNote::OnlyChanges);
         (from_journal(&pushed), HashMap::new())
@@ -842,8 +886,9 @@ pub async fn run_export(
         }
     }
 
-    // Goods the shop got from us that left the chosen groups or were deleted.
-    if server.export.missing_goods == MissingGoods::Deactivate {
+    // Goods the shop got from us that left the chosen groups or were deleted (a full run only:
+    // a run of some goods does not see the others).
+    if server.export.missing_goods == MissingGoods::Deactivate && only.is_none() {
         for p in pushed.values().filter(|p| !in_scope.contains(&p.good_id)) {
             let shop_variant = if incremental {
                 if p.quantity == Some(Decimal::ZERO) {

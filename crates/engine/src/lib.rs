@@ -20,11 +20,13 @@ pub mod protocol;
 pub mod pull;
 pub mod report;
 mod runner;
+mod schedule;
 mod secrets;
 pub mod settings;
 pub mod table_file;
 mod tasks;
 pub mod validate;
+pub mod watch;
 
 pub use connect::{
     PASSWORD_PLACEHOLDER, db_password_ref, move_typed_password, open_warehouse, shop_client,
@@ -35,11 +37,10 @@ pub use events::{Event, ItemProblem, Level, Reporter, RunSummary, Task};
 pub use handle::{EngineHandle, FakeEngine};
 pub use journal::{Journal, JournalError, Pushed, RunCounts, RunRecord, task_key};
 pub use protocol::{
-    Command, Refusal, Reply, RunEvent, RunId, ServerId, ServerStatus, Status, Update,
+    Command, LastPush, Refusal, Reply, RunEvent, RunId, ServerId, ServerStatus, Status, Update,
 };
-pub use runner::{
-    Engine, EngineConfig, Job, TaskRunner, Waker, default_task_runner, spawn_engine, wait_before,
-};
+pub use runner::{Engine, EngineConfig, TaskRunner, Waker, default_task_runner, spawn_engine};
+pub use schedule::{Job, wait_before};
 pub use secrets::{EnvSecretStore, MemorySecretStore, SecretError, SecretStore};
 pub use settings::{Server, Settings, SettingsError, SettingsFile};
 pub use tasks::run_task;

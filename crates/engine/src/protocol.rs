@@ -299,6 +299,16 @@ pub enum Update {
     },
 }
 
+/// The last run that wrote something.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastPush {
+    pub task: Task,
+    pub at: DateTime<Utc>,
+    /// Items written (created, updated, set to zero).
+    pub written: u64,
+    pub took_ms: u64,
+}
+
 /// The state of one server, as a window or `skladsync status` shows it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ServerStatus {
@@ -309,6 +319,10 @@ pub struct ServerStatus {
     pub total: u64,
     pub started_at: Option<DateTime<Utc>>,
     pub last: Option<(Task, Result<RunSummary, Failure>)>,
+    /// Since when every run of this server (polls included) ended clean: "in step since".
+    pub in_step_since: Option<DateTime<Utc>>,
+    /// The last run that wrote something, and how long it took.
+    pub last_push: Option<LastPush>,
     pub next_run: Option<DateTime<Local>>,
     /// The task waiting for its next scheduled run.
     pub scheduled: Option<Task>,

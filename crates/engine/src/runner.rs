@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
-use chrono::{Local, NaiveTime, Utc};
+use chrono::{Local, Utc};
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
@@ -16,30 +16,12 @@ use crate::error::EngineError;
 use crate::events::{Event, Reporter, RunSummary, Task};
 use crate::journal::Journal;
 use crate::protocol::{
-    Command, Refusal, Reply, RunEvent, RunId, ServerId, ServerStatus, Status, Update,
+    Command, LastPush, Refusal, Reply, RunEvent, RunId, ServerId, ServerStatus, Status, Update,
 };
 use crate::report::Failure;
+use crate::schedule::{self, Job, Next, Slot, Slots, first_due, start_mode};
 use crate::secrets::SecretStore;
-use crate::settings::{Server, Settings, SettingsError, SettingsFile, StartMode};
-
-/// One unit of work for a task runner.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Job {
-    pub task: Task,
-    pub dry_run: bool,
-    /// For [`Task::QueueRetry`]: the one order to retry (`None`: every queued order).
-    pub order: Option<String>,
-}
-
-impl Job {
-    pub fn new(task: Task, dry_run: bool) -> Job {
-        Job {
-            task,
-            dry_run,
-            order: None,
-        }
-    }
-}
+use crate::settings::{Server, Settings, SettingsError, SettingsFile};
 
 /// Runs one job; the engine's task functions behind a seam so that the engine can be tested.
 pub type TaskRunner = Arc<
@@ -82,9 +64,9 @@ struct Inner {
     waker: Waker,
     status: watch::Sender<Status>,
     subscribers: Mutex<Vec<mpsc::UnboundedSender<Update>>>,
-    /// The stop token of each server that is running or waiting for its next scheduled run;
-    /// cancelling it also ends any wait for the shop within moments.
-    stops: Mutex<HashMap<ServerId, CancellationToken>>,
+    /// The loop of each server that is running or waiting for its next scheduled run;
+    /// cancelling its stop token also ends any wait for the shop within moments.
+    slots: Slots,
 }
 
 impl Inner {
@@ -137,7 +119,7 @@ impl Engine {
                 waker: config.waker,
                 status,
                 subscribers: Mutex::new(Vec::new()),
-                stops: Mutex::new(HashMap::new()),
+                slots: Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -177,7 +159,7 @@ impl Engine {
 
     /// Whether any server runs a task or waits for its next scheduled run.
     pub fn busy(&self) -> bool {
-        !self.inner.stops.lock().expect("stops").is_empty()
+        !self.inner.slots.lock().expect("slots").is_empty()
     }
 
     /// Stop every server and wait (up to `within`) until every run has ended between items.
@@ -194,8 +176,8 @@ impl Engine {
     }
 
     fn stop_all(&self) {
-        for stop in self.inner.stops.lock().expect("stops").values() {
-            stop.cancel();
+        for slot in self.inner.slots.lock().expect("slots").values() {
+            slot.stop.cancel();
         }
     }
 
@@ -229,8 +211,8 @@ impl Engine {
                 .start(&server, Job::new(task, dry_run), scheduled)
                 .map(|run| Reply::Started { server, run }),
             Command::Stop { server } => {
-                if let Some(stop) = inner.stops.lock().expect("stops").get(&server) {
-                    stop.cancel();
+                if let Some(slot) = inner.slots.lock().expect("slots").get(&server) {
+                    slot.stop.cancel();
                 }
                 Ok(Reply::Done)
             }
@@ -292,9 +274,8 @@ impl Engine {
             },
             Command::QueueRetry { server, order } => {
                 let job = Job {
-                    task: Task::QueueRetry,
-                    dry_run: false,
                     order,
+                    ..Job::new(Task::QueueRetry, false)
                 };
                 self.start(&server, job, false)
                     .map(|run| Reply::Started { server, run })
@@ -315,8 +296,8 @@ impl Engine {
         let s = inner.server(server).ok_or_else(|| Refusal::NoServer {
             server: server.clone(),
         })?;
-        if let Some(stop) = inner.stops.lock().expect("stops").get(server) {
-            stop.cancel();
+        if let Some(slot) = inner.slots.lock().expect("slots").get(server) {
+            slot.stop.cancel();
         }
         self.change_settings(|all| {
             all.servers.retain(|x| x.id != server.as_str());
@@ -433,83 +414,152 @@ impl Engine {
     }
 
     /// Start a job of a server: now, or by the start mode of its task group when `scheduled`.
+    /// A server runs one job at a time, in its own loop; a job asked for now while another runs
+    /// is refused, a group already on the schedule too.
     fn start(&self, server_id: &ServerId, job: Job, scheduled: bool) -> Result<RunId, Refusal> {
-        let inner = self.inner.clone();
-        let server = inner.server(server_id).ok_or_else(|| Refusal::NoServer {
-            server: server_id.clone(),
-        })?;
-        let stop = CancellationToken::new();
-        {
-            let mut stops = inner.stops.lock().expect("stops");
-            if stops.get(server_id).is_some_and(|f| !f.is_cancelled()) {
-                let st = inner.status.borrow();
-                let task = st
-                    .servers
-                    .get(server_id)
-                    .and_then(|s| s.running.or(s.scheduled))
-                    .unwrap_or(job.task);
-                return Err(Refusal::AlreadyRunning {
-                    server: server_id.clone(),
-                    task,
-                });
+        let server = self.known(server_id)?;
+        let run = RunId::next();
+        let mut slots = self.inner.slots.lock().expect("slots");
+        let (slot, new) = match slots.get(server_id) {
+            Some(slot) if !slot.stop.is_cancelled() => (slot.clone(), false),
+            _ => {
+                let slot = Slot::new();
+                slots.insert(server_id.clone(), slot.clone());
+                (slot, true)
             }
-            stops.insert(server_id.clone(), stop.clone());
-        }
-        let mode = if scheduled {
-            start_mode(&server, job.task)
-        } else {
-            StartMode::OnServerStart
         };
-        let first = RunId::next();
-        let engine = self.clone();
-        let id = server_id.clone();
-        tokio::spawn(async move {
-            let mut run = Some(first);
-            loop {
-                if let Some(wait) = wait_before(mode) {
-                    let at = Local::now() + chrono::Duration::from_std(wait).unwrap_or_default();
-                    inner.update(&id, |s| {
-                        s.next_run = Some(at);
-                        s.scheduled = Some(job.task);
+        {
+            let mut plan = slot.plan.lock().expect("plan");
+            if scheduled {
+                if plan.groups.contains_key(&job.task) {
+                    return Err(Refusal::AlreadyRunning {
+                        server: server_id.clone(),
+                        task: job.task,
                     });
-                    if sleep_or_stop(wait, &stop).await {
+                }
+                let due = first_due(start_mode(&server, job.task));
+                plan.groups.insert(job.task, (due, Some(run)));
+            } else {
+                if plan.busy || !plan.now.is_empty() {
+                    let st = self.inner.status.borrow();
+                    let task = st
+                        .servers
+                        .get(server_id)
+                        .and_then(|s| s.running)
+                        .unwrap_or(job.task);
+                    return Err(Refusal::AlreadyRunning {
+                        server: server_id.clone(),
+                        task,
+                    });
+                }
+                plan.now.push_back((run, job));
+            }
+        }
+        drop(slots);
+        if new {
+            tokio::spawn(self.clone().server_loop(server_id.clone(), slot));
+        } else {
+            slot.bell.notify_one();
+        }
+        Ok(run)
+    }
+
+    /// A server's loop: its jobs one at a time, until nothing is left or it is stopped.
+    async fn server_loop(self, id: ServerId, slot: Slot) {
+        let inner = self.inner.clone();
+        loop {
+            if slot.stop.is_cancelled() {
+                break;
+            }
+            let server = inner.server(&id);
+            let next = {
+                // The slots' lock first (as `start` takes them), so that a job asked for while
+                // the loop decides to end is never lost.
+                let mut slots = inner.slots.lock().expect("slots");
+                let mut plan = slot.plan.lock().expect("plan");
+                let next = schedule::next(&mut plan, server.as_ref());
+                match next {
+                    Next::Run(..) => plan.busy = true,
+                    Next::Done => {
+                        if slots
+                            .get(&id)
+                            .is_some_and(|s| Arc::ptr_eq(&s.plan, &slot.plan))
+                        {
+                            slots.remove(&id);
+                        }
+                    }
+                    Next::Wait(..) => {}
+                }
+                next
+            };
+            match next {
+                Next::Run(run, job, group) => {
+                    let Some(server) = server else {
+                        break;
+                    };
+                    inner.update(&id, |s| {
+                        s.next_run = None;
+                        s.scheduled = None;
+                    });
+                    self.run_once(&server, run, &job, &slot.stop).await;
+                    let mut plan = slot.plan.lock().expect("plan");
+                    plan.busy = false;
+                    if let Some(task) = group {
+                        let mode = inner
+                            .server(&id)
+                            .map(|s| start_mode(&s, task))
+                            .unwrap_or_default();
+                        schedule::reschedule(&mut plan, task, mode);
+                    }
+                }
+                Next::Wait(at, task) => {
+                    let left = at.saturating_duration_since(tokio::time::Instant::now());
+                    let when = Local::now() + chrono::Duration::from_std(left).unwrap_or_default();
+                    inner.update(&id, |s| {
+                        s.next_run = Some(when);
+                        s.scheduled = Some(task);
+                    });
+                    if schedule::wait(Some(at), &slot.bell, &slot.stop).await {
                         break;
                     }
                 }
-                // The settings may have changed while waiting.
-                let Some(server) = inner.server(&id) else {
-                    break;
-                };
-                let run_id = run.take().unwrap_or_else(RunId::next);
-                engine.run_once(&server, run_id, &job, &stop).await;
-                if matches!(mode, StartMode::OnServerStart) || stop.is_cancelled() {
-                    break;
-                }
+                Next::Done => break,
             }
-            inner.update(&id, |s| {
-                s.next_run = None;
-                s.scheduled = None;
-            });
-            inner.stops.lock().expect("stops").remove(&id);
-            (inner.waker)();
+        }
+        inner.update(&id, |s| {
+            s.next_run = None;
+            s.scheduled = None;
         });
-        Ok(first)
+        let mut slots = inner.slots.lock().expect("slots");
+        if slots
+            .get(&id)
+            .is_some_and(|s| Arc::ptr_eq(&s.plan, &slot.plan))
+        {
+            slots.remove(&id);
+        }
+        drop(slots);
+        (inner.waker)();
     }
 
     async fn run_once(&self, server: &Server, run: RunId, job: &Job, stop: &CancellationToken) {
         let inner = &self.inner;
         let id = ServerId::of(server);
         let task = job.task;
+        let started = Utc::now();
         let (tx, mut rx) = mpsc::unbounded_channel();
         let reporter = Reporter::new(task, tx).with_stop(stop.clone());
-        inner.update(&id, |s| {
-            s.running = Some(task);
-            s.run = Some(run);
-            s.phase = None;
-            s.done = 0;
-            s.total = 0;
-            s.started_at = Some(Utc::now());
-        });
+        // A poll of the continuous mode is shown only when it did something.
+        let quiet = job.poll;
+        if !quiet {
+            inner.update(&id, |s| {
+                s.running = Some(task);
+                s.run = Some(run);
+                s.phase = None;
+                s.done = 0;
+                s.total = 0;
+                s.started_at = Some(started);
+            });
+        }
         let send = |event: Event| {
             inner.publish(Update::Run(RunEvent {
                 server: id.clone(),
@@ -517,14 +567,21 @@ impl Engine {
                 event,
             }))
         };
-        send(Event::Started {
+        let mut held = vec![Event::Started {
             task,
             dry_run: job.dry_run,
-        });
+        }];
+        if !quiet {
+            held.drain(..).for_each(send);
+        }
         let handle = tokio::spawn((inner.run_task)(server.clone(), job.clone(), reporter));
         // Forward events, keeping the status snapshot current.
         let forward = async {
             while let Some(e) = rx.recv().await {
+                if quiet {
+                    held.push(e);
+                    continue;
+                }
                 match &e {
                     Event::Phase { phase, .. } => inner.update(&id, |s| s.phase = Some(*phase)),
                     Event::Progress { done, total, .. } => inner.update(&id, |s| {
@@ -546,20 +603,46 @@ impl Engine {
         if let Ok(summary) = &result {
             self.after_run(&id, job, summary);
         }
-        send(match &result {
-            Ok(summary) => Event::Finished {
-                task,
-                summary: summary.clone(),
-            },
-            Err(failure) => Event::Failed {
-                task,
-                failure: failure.clone(),
-            },
-        });
+        let worth_showing = !quiet || !is_idle(&result);
+        if worth_showing {
+            held.drain(..).for_each(send);
+            send(match &result {
+                Ok(summary) => Event::Finished {
+                    task,
+                    summary: summary.clone(),
+                },
+                Err(failure) => Event::Failed {
+                    task,
+                    failure: failure.clone(),
+                },
+            });
+        }
+        let finished = Utc::now();
         inner.update(&id, |s| {
-            s.running = None;
-            s.run = None;
-            s.last = Some((task, result));
+            if !quiet {
+                s.running = None;
+                s.run = None;
+            }
+            // In step since the first of an unbroken line of clean runs of the group.
+            match &result {
+                Ok(summary) if summary.problems.is_empty() && !summary.dry_run => {
+                    s.in_step_since.get_or_insert(started);
+                    if summary.written() > 0 {
+                        s.last_push = Some(LastPush {
+                            task,
+                            at: finished,
+                            written: summary.written(),
+                            took_ms: u64::try_from((finished - started).num_milliseconds())
+                                .unwrap_or(0),
+                        });
+                    }
+                }
+                Ok(summary) if summary.dry_run => {}
+                _ => s.in_step_since = None,
+            }
+            if worth_showing {
+                s.last = Some((task, result));
+            }
         });
     }
 
@@ -580,42 +663,6 @@ impl Engine {
 fn failed(e: impl std::fmt::Display) -> Refusal {
     Refusal::Failed {
         message: e.to_string(),
-    }
-}
-
-fn start_mode(server: &Server, task: Task) -> StartMode {
-    match task {
-        Task::Export => server.export.start,
-        _ => server.import.start,
-    }
-}
-
-/// How long to wait before the next run of a start mode.
-pub fn wait_before(mode: StartMode) -> Option<Duration> {
-    match mode {
-        StartMode::OnServerStart => None,
-        StartMode::EveryMinutes { minutes } => {
-            Some(Duration::from_secs(u64::from(minutes.max(1)) * 60))
-        }
-        StartMode::AtTime { hour, minute } => {
-            let now = Local::now();
-            let at = NaiveTime::from_hms_opt(u32::from(hour.min(23)), u32::from(minute.min(59)), 0)
-                .unwrap_or_default();
-            let mut next = now.date_naive().and_time(at);
-            if next <= now.naive_local() {
-                next += chrono::Duration::days(1);
-            }
-            (next - now.naive_local()).to_std().ok()
-        }
-    }
-}
-
-/// Waits `wait`; `true` when stopped meanwhile.
-async fn sleep_or_stop(wait: Duration, stop: &CancellationToken) -> bool {
-    tokio::select! {
-        biased;
-        () = stop.cancelled() => true,
-        () = tokio::time::sleep(wait) => stop.is_cancelled(),
     }
 }
 
@@ -662,8 +709,16 @@ async fn run_and_record(
         Ok(s) => Ok(s.clone()),
         Err(e) => Err(e.failure()),
     };
-    journal
-        .record_run(&server.id, job.task, started, &record)
-        .await?;
+    // A poll that found nothing is not kept: the history lists what happened.
+    if !(job.poll && is_idle(&record)) {
+        journal
+            .record_run(&server.id, job.task, started, &record)
+            .await?;
+    }
     result
+}
+
+/// A run that found nothing to do: a poll that ends so is not shown or kept.
+pub(crate) fn is_idle(result: &Result<RunSummary, Failure>) -> bool {
+    matches!(result, Ok(s) if s.written() == 0 && s.problems.is_empty() && s.skipped == 0)
 }

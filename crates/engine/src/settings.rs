@@ -204,6 +204,9 @@ pub enum StartMode {
     AtTime { hour: u8, minute: u8 },
     /// Every N minutes.
     EveryMinutes { minutes: u32 },
+    /// Непрекъснато: a poll every N seconds that writes only what changed (the export reads
+    /// the warehouse's change mark; the import lists orders changed since its watermark).
+    Continuous { seconds: u32 },
 }
 
 /// Импорт от CloudCart (orders come in the next part; modelled now).

@@ -8,7 +8,7 @@ use crate::error::EngineError;
 use crate::events::{ItemProblem, Level, Reporter, RunSummary, Task};
 use crate::journal::Journal;
 use crate::report::{Item, Note, Phase};
-use crate::runner::Job;
+use crate::schedule::Job;
 use crate::secrets::SecretStore;
 use crate::settings::{Server, SettingsFile};
 use crate::validate::validate;
@@ -22,18 +22,7 @@ pub(crate) async fn run_job(
     secrets: &dyn SecretStore,
     journal: &Journal,
 ) -> Result<RunSummary, EngineError> {
-    let order = job.order.as_deref();
-    run(
-        server,
-        job.task,
-        job.dry_run,
-        order,
-        reporter,
-        secrets,
-        journal,
-        None,
-    )
-    .await
+    run(server, job, reporter, secrets, journal, None).await
 }
 
 /// Run one task of a server to the end (headless, without an engine).
@@ -46,24 +35,19 @@ pub async fn run_task(
     journal: &Journal,
     settings: &SettingsFile,
 ) -> Result<RunSummary, EngineError> {
-    let settings = Some(settings);
-    run(
-        server, task, dry_run, None, reporter, secrets, journal, settings,
-    )
-    .await
+    let job = Job::new(task, dry_run);
+    run(server, &job, reporter, secrets, journal, Some(settings)).await
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn run(
     server: &Server,
-    task: Task,
-    dry_run: bool,
-    order: Option<&str>,
+    job: &Job,
     reporter: &Reporter,
     secrets: &dyn SecretStore,
     journal: &Journal,
     settings: Option<&SettingsFile>,
 ) -> Result<RunSummary, EngineError> {
+    let (task, dry_run, order) = (job.task, job.dry_run, job.order.as_deref());
     reporter.phase(Phase::Connecting);
     let wh = open_warehouse(server, secrets).await?;
     let shop = shop_client_stopped_by(server, secrets, reporter.stop_token().clone())?;
@@ -73,8 +57,19 @@ async fn run(
     } else {
         task
     };
-    checked(&wh, server, checked_as).await?;
+    // A poll is checked once, on its first (full) pass; then it reads as little as it can.
+    let settled = job.poll
+        && task == Task::Export
+        && crate::watch::kept_mark(journal, &server.id)
+            .await?
+            .is_some();
+    if !settled {
+        checked(&wh, server, checked_as).await?;
+    }
     match task {
+        Task::Export if job.poll && !dry_run => {
+            crate::watch::poll_export(&wh, &shop, journal, server, reporter).await
+        }
         Task::Export => {
             crate::export::run_export(&wh, &shop, journal, server, reporter, dry_run).await
         }

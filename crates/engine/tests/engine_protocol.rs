@@ -327,3 +327,92 @@ async fn look_ups_are_commands_whose_answers_name_their_server_and_probe() {
     }
     panic!("no answer");
 }
+
+/// Both task groups of a server on their schedule: both run — the order import first, so that
+/// the export sends stock after the orders took theirs — one at a time, and a job asked for
+/// while the server only waits runs at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_task_groups_run_in_turn_import_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = settings_with(dir.path(), &["Витоша"]);
+    let mut all = file.load().unwrap();
+    let s = &mut all.servers[0];
+    s.import.enabled = true;
+    s.export.enabled = true;
+    s.import.start = skladsync_engine::settings::StartMode::EveryMinutes { minutes: 60 };
+    s.export.start = skladsync_engine::settings::StartMode::OnServerStart;
+    file.save(&all).unwrap();
+    let h = engine(&file, runner(3, Duration::from_millis(5)));
+    // The import waits an hour; the export runs now.
+    let reply = ask(&h, Command::StartEnabled).await;
+    let Reply::StartedMany { runs } = reply else {
+        panic!("{reply:?}");
+    };
+    assert_eq!(
+        runs.iter().map(|(_, t, _)| *t).collect::<Vec<_>>(),
+        [Task::OrderImport, Task::Export],
+        "both groups are on the schedule"
+    );
+    let mut events = Vec::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !events.iter().any(|e: &RunEvent| {
+        matches!(
+            e.event,
+            Event::Finished {
+                task: Task::Export,
+                ..
+            }
+        )
+    }) {
+        events.extend(h.drain_events());
+        assert!(std::time::Instant::now() < deadline, "{events:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Waiting for the import's hour, the server takes a job asked for now.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while h.status().servers["s0"].scheduled != Some(Task::OrderImport) {
+        assert!(std::time::Instant::now() < deadline, "{:?}", h.status());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let reply = ask(
+        &h,
+        Command::Start {
+            server: "s0".into(),
+            task: Task::Correspondence,
+            dry_run: false,
+            scheduled: false,
+        },
+    )
+    .await;
+    assert!(matches!(reply, Reply::Started { .. }), "{reply:?}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !events.iter().any(|e: &RunEvent| {
+        matches!(
+            e.event,
+            Event::Finished {
+                task: Task::Correspondence,
+                ..
+            }
+        )
+    }) {
+        events.extend(h.drain_events());
+        assert!(std::time::Instant::now() < deadline, "{events:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Still on the schedule for the import.
+    assert_eq!(h.status().servers["s0"].scheduled, Some(Task::OrderImport));
+    h.send(Command::StopAll);
+}
+
+/// Send a command and wait for the engine's answer.
+async fn ask(h: &EngineHandle, command: Command) -> Reply {
+    h.send(command);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(r) = h.drain_replies().into_iter().next() {
+            return r;
+        }
+        assert!(std::time::Instant::now() < deadline, "no reply");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}

@@ -6,7 +6,7 @@ use skladsync_engine::{RunRecord, Task};
 
 use super::{App, Tab};
 use crate::describe;
-use crate::texts::Lang;
+use crate::texts::{Lang, Texts};
 
 /// The task groups the first screen reports on, in Utility Center's order.
 pub const OVERVIEW_TASKS: [Task; 2] = [Task::OrderImport, Task::Export];
@@ -45,6 +45,25 @@ fn run_text(lang: Lang, r: &RunRecord) -> String {
                 }
             )
         }
+    }
+}
+
+/// "In step since …" and the last change sent, with how long it took.
+fn in_step_lines(ui: &mut egui::Ui, t: &Texts, st: &skladsync_engine::ServerStatus) {
+    if let Some(since) = st.in_step_since {
+        let at = since.with_timezone(&chrono::Local).format("%d.%m %H:%M");
+        ui.label(format!("✔ {} {at}", t.in_step_since));
+    }
+    if let Some(p) = &st.last_push {
+        let at = p.at.with_timezone(&chrono::Local).format("%H:%M:%S");
+        ui.label(format!(
+            "{}: {at} ({}, {} {}, {:.1} s)",
+            t.last_push,
+            t.task(p.task),
+            p.written,
+            t.updated,
+            p.took_ms as f64 / 1000.0
+        ));
     }
 }
 
@@ -104,7 +123,13 @@ impl App {
                                     .unwrap_or_default();
                                 ui.label(format!("▶ {}: {phase}{progress}", t.task(task)))
                             }
-                            None => ui.label(t.idle),
+                            None => {
+                                ui.vertical(|ui| {
+                                    ui.label(t.idle);
+                                    in_step_lines(ui, t, &st);
+                                })
+                                .response
+                            }
                         };
                         ui.vertical(|ui| {
                             for task in OVERVIEW_TASKS {

@@ -107,6 +107,9 @@ fn start_mode_text(t: &Texts, m: StartMode) -> String {
         StartMode::EveryMinutes { minutes } => {
             format!("{} ({minutes} {})", t.start_every, t.minutes)
         }
+        StartMode::Continuous { seconds } => {
+            format!("{} ({} {seconds} s)", t.start_continuous, t.poll_every)
+        }
     }
 }
 

@@ -407,7 +407,7 @@ impl App {
                 .num_columns(2)
                 .show(ui, |ui| {
                     check_row(ui, t.enabled, &mut i.enabled);
-                    start_mode_row(ui, t, "import", &mut i.start);
+                    start_mode_row(ui, t, "import", &mut i.start, 60);
                     if supto {
                         pick_one(ui, t, t.active_user, &mut i.active_user, users.as_deref());
                     }
@@ -597,7 +597,7 @@ impl App {
                 .num_columns(2)
                 .show(ui, |ui| {
                     check_row(ui, t.enabled, &mut e.enabled);
-                    start_mode_row(ui, t, "export", &mut e.start);
+                    start_mode_row(ui, t, "export", &mut e.start, 5);
                     if supto {
                         pick_one(ui, t, t.active_user, &mut e.active_user, users.as_deref());
                     }

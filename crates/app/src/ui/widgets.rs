@@ -160,13 +160,22 @@ pub fn pick_many(
 }
 
 /// Отложен старт.
-pub fn start_mode_row(ui: &mut egui::Ui, t: &Texts, salt: &str, mode: &mut StartMode) {
+/// `poll_seconds`: the continuous mode's interval when it is chosen (5 s for the export, a minute
+/// for the import).
+pub fn start_mode_row(
+    ui: &mut egui::Ui,
+    t: &Texts,
+    salt: &str,
+    mode: &mut StartMode,
+    poll_seconds: u32,
+) {
     let l = ui.label(t.start_mode);
     ui.horizontal(|ui| {
         let text = match mode {
             StartMode::OnServerStart => t.start_on_server,
             StartMode::AtTime { .. } => t.start_at_time,
             StartMode::EveryMinutes { .. } => t.start_every,
+            StartMode::Continuous { .. } => t.start_continuous,
         };
         egui::ComboBox::from_id_salt((salt, "start"))
             .selected_text(text)
@@ -182,6 +191,17 @@ pub fn start_mode_row(ui: &mut egui::Ui, t: &Texts, salt: &str, mode: &mut Start
                 let every = matches!(mode, StartMode::EveryMinutes { .. });
                 if ui.selectable_label(every, t.start_every).clicked() && !every {
                     *mode = StartMode::EveryMinutes { minutes: 15 };
+                }
+                let continuous = matches!(mode, StartMode::Continuous { .. });
+                if ui
+                    .selectable_label(continuous, t.start_continuous)
+                    .on_hover_text(t.start_continuous_hint)
+                    .clicked()
+                    && !continuous
+                {
+                    *mode = StartMode::Continuous {
+                        seconds: poll_seconds,
+                    };
                 }
             })
             .response
@@ -199,6 +219,11 @@ pub fn start_mode_row(ui: &mut egui::Ui, t: &Texts, salt: &str, mode: &mut Start
             StartMode::EveryMinutes { minutes } => {
                 let m = ui.label(t.minutes);
                 ui.add(egui::DragValue::new(minutes).range(1..=24 * 60))
+                    .labelled_by(m.id);
+            }
+            StartMode::Continuous { seconds } => {
+                let m = ui.label(t.poll_every_seconds);
+                ui.add(egui::DragValue::new(seconds).range(1..=3600))
                     .labelled_by(m.id);
             }
         }

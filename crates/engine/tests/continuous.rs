@@ -1,0 +1,156 @@
+//! The continuous mode over real HTTP and a real SQLite warehouse: the first poll is a full pass;
+//! polls that find nothing send the shop no request and leave no line in the history; a sale
+//! written into the warehouse reaches the shop as one write of that good's quantity.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use cloudcart_sandbox::{Sandbox, SandboxConfig, Seed};
+use rust_decimal::Decimal;
+use skladsync_engine::settings::{Settings, SettingsFile, StartMode};
+use skladsync_engine::*;
+use skladsync_warehouse::*;
+
+async fn wait_for(what: &str, secs: u64, mut ok: impl AsyncFnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while !ok().await {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sale_reaches_the_shop_and_quiet_polls_cost_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let connection = Connection::Sqlite {
+        path: dir.path().join("wh.db"),
+    };
+    let wh = Warehouse::create_blank(&connection, &BlankDatabase::default())
+        .await
+        .unwrap();
+    wh.seed(&SeedOptions {
+        goods: 20,
+        objects: 1,
+        partners: 2,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let sandbox = Sandbox::start(SandboxConfig {
+        seed: Seed::Empty,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let mut server = Server::new("c1", "Непрекъснато", sandbox.base_url(), connection);
+    let object = wh.locations().await.unwrap()[0].id;
+    server.export.object = Some(object);
+    server.export.enabled = true;
+    server.export.start = StartMode::Continuous { seconds: 1 };
+    server.import.enabled = false;
+    let secrets = Arc::new(MemorySecretStore::default());
+    secrets
+        .set(&server.shop.api_key, sandbox.api_key())
+        .unwrap();
+    let file = SettingsFile::at(dir.path().join("settings.json"));
+    file.save(&Settings {
+        servers: vec![server.clone()],
+        ..Default::default()
+    })
+    .unwrap();
+    let journal = Journal::open(&dir.path().join("journal.db")).await.unwrap();
+    let secrets: Arc<dyn SecretStore> = secrets;
+    let engine = Engine::new(EngineConfig {
+        settings: file.clone(),
+        run_task: default_task_runner(secrets.clone(), journal.clone()),
+        secrets,
+        journal: Some(journal.clone()),
+        waker: Box::new(|| {}),
+    });
+    let reply = engine.execute(Command::StartEnabled).await;
+    assert!(
+        matches!(&reply, Reply::StartedMany { runs } if runs.len() == 1),
+        "{reply:?}"
+    );
+
+    // The first poll is a full pass: every good goes to the shop.
+    let goods = wh.goods(&[], PriceGroup::RETAIL).await.unwrap().goods;
+    wait_for("the first full pass", 60, async || {
+        journal.pushed("c1").await.unwrap().len() == goods.len()
+    })
+    .await;
+    wait_for("the server to be in step", 10, async || {
+        engine.status().servers["c1"].in_step_since.is_some()
+    })
+    .await;
+    let runs_after_first = journal.runs("c1", 100).await.unwrap().len();
+    assert_eq!(runs_after_first, 1, "the full pass is in the history");
+
+    // Quiet polls: no request to the shop, nothing in the history.
+    sandbox.state().clear_request_log();
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    assert!(
+        sandbox.state().request_log().is_empty(),
+        "{:?}",
+        sandbox.state().request_log()
+    );
+    assert_eq!(journal.runs("c1", 100).await.unwrap().len(), 1);
+
+    // A sale of two units of a good in stock, written as Склад Pro writes one.
+    let pushed = journal.pushed("c1").await.unwrap();
+    let good = goods
+        .iter()
+        .find(|g| {
+            pushed[&g.id]
+                .quantity
+                .is_some_and(|q| q >= Decimal::from(2))
+        })
+        .expect("a good in stock");
+    let before = pushed[&good.id].quantity.unwrap();
+    let variant: u64 = pushed[&good.id].variant_id.parse().unwrap();
+    let user = wh.users().await.unwrap()[0].id;
+    wh.create_document(&NewDocument {
+        kind: DocumentKind::Sale,
+        object_id: object,
+        user_id: user,
+        partner: PartnerChoice::Existing(2),
+        date: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+        lines: vec![NewLine {
+            good_id: good.id,
+            quantity: Decimal::from(2),
+            price: good.price,
+            discount_percent: Decimal::ZERO,
+        }],
+        reference: "каса 1".into(),
+        payment_type_id: 1,
+        paid: vec![],
+        usn: None,
+        converts_order: None,
+    })
+    .await
+    .unwrap();
+    let want: f64 = (before - Decimal::TWO).to_string().parse().unwrap();
+    wait_for("the sale to reach the shop", 30, async || {
+        sandbox.state().variant(variant).and_then(|v| v.quantity) == Some(want)
+    })
+    .await;
+    // One write, of that good only.
+    let log = sandbox.state().request_log();
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert_eq!(log[0].method, "PATCH");
+    assert!(
+        log[0].path.contains(&variant.to_string()),
+        "{}",
+        log[0].path
+    );
+    let push = engine.status().servers["c1"].last_push.clone().unwrap();
+    assert_eq!((push.task, push.written), (Task::Export, 1));
+    // The change is in the history; the quiet polls are not.
+    let runs = journal.runs("c1", 100).await.unwrap();
+    assert_eq!(runs.len(), 2, "{runs:?}");
+    assert_eq!(runs[0].counts.updated, 1);
+
+    assert!(engine.shutdown(Duration::from_secs(10)).await);
+    sandbox.shutdown().await;
+}
