@@ -1,5 +1,7 @@
 //! Developer tasks: `cargo xtask seed-db …`, `cargo xtask bench …`, `cargo xtask fuzz …`.
 
+mod latency;
+
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -96,6 +98,25 @@ enum Bench {
         #[arg(long, default_value_t = 1000)]
         orders: usize,
         /// MySQL server URL (a database `skladsync_bench_import` is created on it).
+        #[arg(
+            long,
+            env = "SKLADSYNC_TEST_MYSQL_URL",
+            default_value = "mysql://root@127.0.0.1:3306/test"
+        )]
+        url: String,
+    },
+    /// A sale written into the warehouse to the shop's quantity changing, with both task groups
+    /// in the continuous mode and a shop of 100 requests a minute, on SQLite and MySQL; and the
+    /// requests an hour when nothing changes.
+    Latency {
+        #[arg(long, default_value_t = 100)]
+        sales: usize,
+        #[arg(long, default_value_t = 500)]
+        goods: usize,
+        /// How long the shop's requests are counted while nothing changes.
+        #[arg(long, default_value_t = 180)]
+        idle_seconds: u64,
+        /// MySQL server URL (a database `skladsync_bench_latency` is created on it).
         #[arg(
             long,
             env = "SKLADSYNC_TEST_MYSQL_URL",
@@ -689,6 +710,25 @@ async fn main() -> Result<()> {
         Command::Bench {
             what: Bench::Export { goods },
         } => bench_export(goods).await?,
+        Command::Bench {
+            what:
+                Bench::Latency {
+                    sales,
+                    goods,
+                    idle_seconds,
+                    url,
+                },
+        } => {
+            let dir = tempfile::tempdir()?;
+            let sqlite = fresh_sqlite(&dir.path().join("latency.db"))?;
+            latency::bench_latency("SQLite", sqlite, goods, sales, idle_seconds).await?;
+            match fresh_mysql(&url, "skladsync_bench_latency").await {
+                Ok(mysql) => {
+                    latency::bench_latency("MySQL", mysql, goods, sales, idle_seconds).await?
+                }
+                Err(e) => println!("latency MySQL: skipped ({e:#})"),
+            }
+        }
         Command::Bench {
             what: Bench::Cloudcart { products, variants },
         } => bench_cloudcart(products, variants).await?,

@@ -191,6 +191,13 @@ fn the_first_screen_answers_is_it_working() {
     h.get_by_label_contains("the Warehouse Pro database cannot be reached (connection refused)");
     assert!(h.query_all_by_label(EN.idle).count() >= 2);
     h.snapshot("first_screen_en");
+    // The same in Bulgarian (before any run of this window: no clock on the picture).
+    h.state_mut().lang = Lang::Bg;
+    h.run_steps(2);
+    h.get_by_label(BG.overview_title);
+    h.snapshot("first_screen_bg");
+    h.state_mut().lang = Lang::En;
+    h.run_steps(2);
 
     // A run shows in the first screen while it runs, and the server opens from it.
     h.state_mut().start("a", Task::Export, false, false);
@@ -211,7 +218,9 @@ fn the_first_screen_answers_is_it_working() {
     h.run_steps(3);
     assert!(h.state().home);
     h.get_by_label(BG.overview_title);
-    h.snapshot("first_screen_bg");
+    // After a clean run the server is in step, and the change it sent is shown.
+    h.get_by_label_contains(BG.in_step_since);
+    h.get_by_label_contains(&format!("{}: ", BG.last_push));
 }
 
 /// The demo opens on the first screen; after an import and an export it shows their counts and
