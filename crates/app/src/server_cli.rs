@@ -297,6 +297,11 @@ mod tests {
             n.import.start,
             skladsync_engine::settings::StartMode::EveryMinutes { minutes: 5 }
         );
+        let n = with_setting(&s, "export.start", r#"{"mode":"continuous","seconds":5}"#).unwrap();
+        assert_eq!(
+            n.export.start,
+            skladsync_engine::settings::StartMode::Continuous { seconds: 5 }
+        );
         let n = with_setting(&s, "name", "Магазин 2").unwrap();
         assert_eq!(n.name, "Магазин 2");
         let e = with_setting(&s, "export.object", "склад").unwrap_err();
