@@ -61,6 +61,8 @@ enum TaskArg {
     Check,
     /// Импорт от CloudCart: orders into Склад Pro.
     Import,
+    /// Нощно сверяване: every shop variant compared with Склад Pro, differences written.
+    Reconcile,
 }
 
 impl From<TaskArg> for Task {
@@ -70,6 +72,7 @@ impl From<TaskArg> for Task {
             TaskArg::Pull => Task::ProductPull,
             TaskArg::Check => Task::Correspondence,
             TaskArg::Import => Task::OrderImport,
+            TaskArg::Reconcile => Task::Reconcile,
         }
     }
 }

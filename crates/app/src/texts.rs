@@ -121,6 +121,8 @@ texts! {
     start_at_time: "Всеки ден в", "Every day at";
     start_every: "На всеки N минути", "Every N minutes";
     start_continuous: "Непрекъснато", "Continuously";
+    task_reconcile: "Нощно сверяване", "Nightly reconciliation";
+    reconcile_at: "Нощно сверяване с магазина в", "Nightly reconciliation with the shop at";
     start_continuous_hint: "Следи за промени на всеки няколко секунди и изпраща само промененото; заявка към магазина се прави само при промяна", "Watches for changes every few seconds and sends only what changed; the shop gets a request only when something changed";
     poll_every: "проверка на всеки", "a check every";
     poll_every_seconds: "Проверка на всеки (секунди)", "Check every (seconds)";
@@ -305,6 +307,7 @@ impl Texts {
             Task::Correspondence => self.tab_check,
             Task::OrderImport => self.tab_import,
             Task::QueueRetry => self.retry,
+            Task::Reconcile => self.task_reconcile,
         }
     }
 

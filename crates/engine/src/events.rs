@@ -21,15 +21,19 @@ pub enum Task {
     OrderImport,
     /// „Опитай пак“: the orders waiting for a person, imported again.
     QueueRetry,
+    /// The nightly reconciliation: every shop variant's quantity and price compared with the
+    /// warehouse, differences written.
+    Reconcile,
 }
 
 impl Task {
-    pub const ALL: [Task; 5] = [
+    pub const ALL: [Task; 6] = [
         Task::Export,
         Task::ProductPull,
         Task::Correspondence,
         Task::OrderImport,
         Task::QueueRetry,
+        Task::Reconcile,
     ];
 }
 

@@ -357,6 +357,9 @@ struct Run<'a> {
     options: HashMap<(Id, String), Id>,
     /// Read a variant from the shop right before writing it (the shop was not listed).
     reread: bool,
+    /// Compare with what the shop holds, not with what the journal says it was given, and list
+    /// each difference written (the nightly reconciliation).
+    against_shop: bool,
 }
 
 impl Run<'_> {
@@ -387,8 +390,9 @@ impl Run<'_> {
     ) -> Result<(), EngineError> {
         let export = &self.server.export;
         // The reference is what we last pushed (the shop's own decrements from sales are left
-        // alone until the order comes in), else what the shop holds now.
-        let known = last.filter(|p| p.variant_id == shop.id.to_string());
+        // alone until the order comes in), else what the shop holds now; the reconciliation
+        // compares with what the shop holds.
+        let known = last.filter(|p| p.variant_id == shop.id.to_string() && !self.against_shop);
         let ref_qty = known.and_then(|p| p.quantity).or(shop.quantity);
         let ref_price = known.and_then(|p| p.price).or(shop.price);
         let mut update = VariantUpdate::default();
@@ -461,6 +465,16 @@ impl Run<'_> {
             Ok(_) => {
                 self.summary.updated += 1;
                 self.journal.record_push(&self.server.id, &pushed).await?;
+                if self.against_shop {
+                    self.problem(
+                        Level::Info,
+                        key_item(plan.good_id, &plan.key),
+                        ExportProblem::Reconciled {
+                            quantity: update.quantity.map(|q| (shop.quantity, q)),
+                            price: update.price.map(|p| (shop.price, p)),
+                        },
+                    );
+                }
             }
             Err(e) if e.is_not_found() => {
                 // Deleted in the shop: forgotten here, made again by the next full run.
@@ -754,6 +768,19 @@ pub async fn run_export(
     export_goods(wh, shop, journal, server, reporter, dry_run, None).await
 }
 
+/// The nightly reconciliation: the shop is listed whole and every variant's quantity and price
+/// compared with the warehouse (not with what the journal says the shop was given); each
+/// difference is written and listed.
+pub async fn reconcile(
+    wh: &Warehouse,
+    shop: &Client,
+    journal: &Journal,
+    server: &Server,
+    reporter: &Reporter,
+) -> Result<RunSummary, EngineError> {
+    run_export_as(wh, shop, journal, server, reporter, false, None, true).await
+}
+
 /// The export of every good of the chosen groups, or of `only` these goods — goods the shop
 /// already has from us, whose quantity or price may have changed (the continuous mode's poll).
 pub(crate) async fn export_goods(
@@ -764,6 +791,20 @@ pub(crate) async fn export_goods(
     reporter: &Reporter,
     dry_run: bool,
     only: Option<&[i64]>,
+) -> Result<RunSummary, EngineError> {
+    run_export_as(wh, shop, journal, server, reporter, dry_run, only, false).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn run_export_as(
+    wh: &Warehouse,
+    shop: &Client,
+    journal: &Journal,
+    server: &Server,
+    reporter: &Reporter,
+    dry_run: bool,
+    only: Option<&[i64]>,
+    against_shop: bool,
 ) -> Result<RunSummary, EngineError> {
     let side = read_warehouse_of(wh, server, reporter, only).await?;
     let mut run = Run {
@@ -780,6 +821,7 @@ pub(crate) async fn export_goods(
         parameters: HashMap::new(),
         options: HashMap::new(),
         reread: false,
+        against_shop,
     };
     for p in side.problems.clone() {
         run.problem(Level::Warning, p.item, p.problem);
@@ -792,10 +834,11 @@ pub(crate) async fn export_goods(
     let pushed = journal.pushed(&server.id).await?;
     // When the journal knows the shop variant of every good, only the goods that changed are
     // touched (each re-read right before it is written); otherwise the shop is listed whole.
-    let incremental = plans
-        .iter()
-        .flat_map(|p| &p.variants)
-        .all(|v| pushed.get(&v.good_id).is_some_and(|p| p.key == v.key));
+    let incremental = !against_shop
+        && plans
+            .iter()
+            .flat_map(|p| &p.variants)
+            .all(|v| pushed.get(&v.good_id).is_some_and(|p| p.key == v.key));
     // A run of some goods (the continuous mode's poll) writes each at once: one request per
     // good; a variant deleted in the shop answers 404 and is forgotten then.
     run.reread = incremental && only.is_none();

@@ -223,6 +223,10 @@ impl Engine {
                     for (enabled, task) in [
                         (s.import.enabled, Task::OrderImport),
                         (s.export.enabled, Task::Export),
+                        (
+                            s.export.enabled && s.export.reconcile_at.is_some(),
+                            Task::Reconcile,
+                        ),
                     ] {
                         if enabled && let Ok(run) = self.start(&id, Job::new(task, false), true) {
                             runs.push((id.clone(), task, run));

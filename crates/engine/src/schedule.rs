@@ -17,7 +17,7 @@ use crate::protocol::{RunId, ServerId};
 use crate::settings::{Server, StartMode};
 
 /// The order in which due task groups run: orders come in before stock goes out.
-const GROUP_ORDER: [Task; 2] = [Task::OrderImport, Task::Export];
+const GROUP_ORDER: [Task; 3] = [Task::OrderImport, Task::Export, Task::Reconcile];
 
 /// One unit of work for a task runner.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,6 +82,13 @@ impl Slot {
 pub(crate) fn start_mode(server: &Server, task: Task) -> StartMode {
     match task {
         Task::Export => server.export.start,
+        Task::Reconcile => match server.export.reconcile_at {
+            Some(t) => StartMode::AtTime {
+                hour: t.hour,
+                minute: t.minute,
+            },
+            None => StartMode::OnServerStart,
+        },
         _ => server.import.start,
     }
 }

@@ -209,6 +209,13 @@ pub enum StartMode {
     Continuous { seconds: u32 },
 }
 
+/// A time of day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DailyTime {
+    pub hour: u8,
+    pub minute: u8,
+}
+
 /// Импорт от CloudCart (orders come in the next part; modelled now).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ImportSettings {
@@ -370,6 +377,16 @@ pub struct ExportSettings {
     /// Shop VAT class → Склад Pro VAT group.
     pub vat_classes: Vec<VatClassMapping>,
     pub missing_goods: MissingGoods,
+    /// The nightly reconciliation (while the export runs on a schedule): every shop variant's
+    /// quantity and price compared with the warehouse at this time, differences written.
+    /// `None`: never.
+    #[serde(default = "default_reconcile_at")]
+    pub reconcile_at: Option<DailyTime>,
+}
+
+/// 03:00, when the shops sell least.
+fn default_reconcile_at() -> Option<DailyTime> {
+    Some(DailyTime { hour: 3, minute: 0 })
 }
 
 impl Default for ExportSettings {
@@ -389,6 +406,7 @@ impl Default for ExportSettings {
             stock_formula: StockFormula::OnHand,
             vat_classes: Vec::new(),
             missing_goods: MissingGoods::LeaveAlone,
+            reconcile_at: default_reconcile_at(),
         }
     }
 }

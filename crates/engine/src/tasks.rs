@@ -73,6 +73,23 @@ async fn run(
         Task::Export => {
             crate::export::run_export(&wh, &shop, journal, server, reporter, dry_run).await
         }
+        // Orders first: the shop's own decrements of orders not yet imported are not undone.
+        Task::Reconcile => {
+            let mut summary = if server.import.enabled {
+                crate::orders::run_import(&wh, &shop, journal, server, reporter, false, None)
+                    .await?
+            } else {
+                RunSummary::default()
+            };
+            let r = crate::export::reconcile(&wh, &shop, journal, server, reporter).await?;
+            summary.created += r.created;
+            summary.updated += r.updated;
+            summary.unchanged += r.unchanged;
+            summary.deactivated += r.deactivated;
+            summary.skipped += r.skipped;
+            summary.problems.extend(r.problems);
+            Ok(summary)
+        }
         Task::ProductPull => {
             crate::pull::run_pull(&wh, &shop, server, settings, reporter, dry_run).await
         }

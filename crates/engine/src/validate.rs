@@ -106,7 +106,7 @@ pub async fn validate(
         supto: is_supto(wh, server).await?,
     };
 
-    if matches!(task, Task::Export | Task::Correspondence) {
+    if matches!(task, Task::Export | Task::Correspondence | Task::Reconcile) {
         let e = &server.export;
         let fields = Common {
             user: F::ExportActiveUser,

@@ -69,8 +69,9 @@ async fn a_sale_reaches_the_shop_and_quiet_polls_cost_nothing() {
         waker: Box::new(|| {}),
     });
     let reply = engine.execute(Command::StartEnabled).await;
+    // The export, and its nightly reconciliation (waiting for 03:00).
     assert!(
-        matches!(&reply, Reply::StartedMany { runs } if runs.len() == 1),
+        matches!(&reply, Reply::StartedMany { runs } if runs.len() == 2),
         "{reply:?}"
     );
 
@@ -152,5 +153,115 @@ async fn a_sale_reaches_the_shop_and_quiet_polls_cost_nothing() {
     assert_eq!(runs[0].counts.updated, 1);
 
     assert!(engine.shutdown(Duration::from_secs(10)).await);
+    sandbox.shutdown().await;
+}
+
+/// The nightly reconciliation compares with what the shop holds: a quantity changed in the
+/// shop's admin (which the journal cannot know) is set right, and the difference is listed in
+/// the history.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reconciliation_sets_right_what_the_shop_holds_and_lists_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let connection = Connection::Sqlite {
+        path: dir.path().join("wh.db"),
+    };
+    let wh = Warehouse::create_blank(&connection, &BlankDatabase::default())
+        .await
+        .unwrap();
+    wh.seed(&SeedOptions {
+        goods: 12,
+        objects: 1,
+        partners: 2,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let sandbox = Sandbox::start(SandboxConfig {
+        seed: Seed::Empty,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let mut server = Server::new("r1", "Сверяване", sandbox.base_url(), connection);
+    server.export.object = Some(wh.locations().await.unwrap()[0].id);
+    // Without the order import (with it, the reconciliation takes the orders in first).
+    server.import.enabled = false;
+    let secrets = MemorySecretStore::default();
+    secrets
+        .set(&server.shop.api_key, sandbox.api_key())
+        .unwrap();
+    let journal = Journal::open(&dir.path().join("journal.db")).await.unwrap();
+    let file = SettingsFile::at(dir.path().join("settings.json"));
+    file.save(&Settings {
+        servers: vec![server.clone()],
+        ..Default::default()
+    })
+    .unwrap();
+    let first = run_task(
+        &server,
+        Task::Export,
+        false,
+        &Reporter::silent(Task::Export),
+        &secrets,
+        &journal,
+        &file,
+    )
+    .await
+    .unwrap();
+    assert!(first.created > 0);
+    // Someone changes a quantity in the shop's admin; the journal still holds the old one.
+    let pushed = journal.pushed("r1").await.unwrap();
+    let (good, p) = pushed.iter().next().unwrap();
+    let variant: u64 = p.variant_id.parse().unwrap();
+    let right = p.quantity.unwrap();
+    sandbox
+        .state()
+        .set_variant_quantity(variant, Some(999.0))
+        .unwrap();
+    // A normal export trusts the journal and writes nothing.
+    let normal = run_task(
+        &server,
+        Task::Export,
+        false,
+        &Reporter::silent(Task::Export),
+        &secrets,
+        &journal,
+        &file,
+    )
+    .await
+    .unwrap();
+    assert_eq!(normal.updated, 0);
+    // The reconciliation sees the shop and sets it right.
+    let r = run_task(
+        &server,
+        Task::Reconcile,
+        false,
+        &Reporter::silent(Task::Reconcile),
+        &secrets,
+        &journal,
+        &file,
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.updated, 1, "{:?}", r.problems);
+    let want: f64 = right.to_string().parse().unwrap();
+    assert_eq!(
+        sandbox.state().variant(variant).and_then(|v| v.quantity),
+        Some(want)
+    );
+    assert_eq!(r.problems.len(), 1);
+    assert!(matches!(
+        &r.problems[0].item,
+        skladsync_engine::report::Item::Good { id, .. } if id == good
+    ));
+    assert_eq!(
+        r.problems[0].problem,
+        skladsync_engine::report::Problem::Export(
+            skladsync_engine::report::ExportProblem::Reconciled {
+                quantity: Some((Some(Decimal::from(999)), right)),
+                price: None,
+            }
+        )
+    );
     sandbox.shutdown().await;
 }

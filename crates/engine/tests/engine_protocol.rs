@@ -350,8 +350,8 @@ async fn both_task_groups_run_in_turn_import_first() {
     };
     assert_eq!(
         runs.iter().map(|(_, t, _)| *t).collect::<Vec<_>>(),
-        [Task::OrderImport, Task::Export],
-        "both groups are on the schedule"
+        [Task::OrderImport, Task::Export, Task::Reconcile],
+        "both groups and the export's nightly reconciliation are on the schedule"
     );
     let mut events = Vec::new();
     let deadline = std::time::Instant::now() + Duration::from_secs(10);

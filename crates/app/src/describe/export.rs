@@ -226,6 +226,36 @@ pub fn export_problem(lang: Lang, p: &ExportProblem) -> Worded {
                 what.join(", ")
             ))
         }
+        ExportProblem::Reconciled { quantity, price } => {
+            let was = |v: &Option<rust_decimal::Decimal>| {
+                v.map(|d| number(lang, d)).unwrap_or_else(|| "—".into())
+            };
+            let mut what = Vec::new();
+            if let Some((shop, now)) = quantity {
+                what.push(say!(
+                    lang,
+                    "количество в магазина {}, в Склад Pro {}",
+                    "quantity in the shop {}, in Warehouse Pro {}",
+                    was(shop),
+                    number(lang, *now)
+                ));
+            }
+            if let Some((shop, now)) = price {
+                what.push(say!(
+                    lang,
+                    "цена в магазина {}, от Склад Pro {}",
+                    "price in the shop {}, from Warehouse Pro {}",
+                    was(shop),
+                    number(lang, *now)
+                ));
+            }
+            Worded::only(say!(
+                lang,
+                "сверяване: {} — поправено в магазина",
+                "reconciliation: {} — set right in the shop",
+                what.join("; ")
+            ))
+        }
         ExportProblem::WouldZero => Worded::only(say!(
             lang,
             "количеството ще се нулира: стоката вече не е в избраните групи",

@@ -52,6 +52,12 @@ pub enum ExportProblem {
         quantity: Option<(Option<Decimal>, Decimal)>,
         price: Option<(Option<Decimal>, Decimal)>,
     },
+    /// The nightly reconciliation found the shop holding something else (shop → warehouse) and
+    /// wrote the warehouse's value.
+    Reconciled {
+        quantity: Option<(Option<Decimal>, Decimal)>,
+        price: Option<(Option<Decimal>, Decimal)>,
+    },
     /// A dry run: the variant's quantity would be set to zero (the good left the chosen groups).
     WouldZero,
     /// A dry run: the variant would get the good's new compare key.
