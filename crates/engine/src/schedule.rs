@@ -148,7 +148,14 @@ pub(crate) fn next(plan: &mut Plan, server: Option<&Server>) -> Next {
             .unwrap_or(usize::MAX)
     };
     let mut due: Vec<(Task, Instant)> = plan.groups.iter().map(|(t, (at, _))| (*t, *at)).collect();
-    due.sort_by_key(|(t, at)| (*at > now, order(t), *at));
+    // Due groups in their order; then the groups still waiting, the soonest first.
+    due.sort_by_key(|(t, at)| {
+        if *at <= now {
+            (false, order(t), *at)
+        } else {
+            (true, 0, *at)
+        }
+    });
     match due.first() {
         None => Next::Done,
         Some((task, at)) if *at <= now => {
@@ -238,6 +245,12 @@ mod tests {
         let later = Instant::now() + Duration::from_secs(60);
         plan.groups.insert(Task::Export, (later, None));
         assert!(matches!(next(&mut plan, None), Next::Wait(at, Task::Export) if at == later));
+        // The soonest is waited for, whatever its order among the groups.
+        let soon = Instant::now() + Duration::from_secs(5);
+        plan.groups.insert(Task::OrderImport, (later, None));
+        plan.groups.insert(Task::Export, (soon, None));
+        assert!(matches!(next(&mut plan, None), Next::Wait(at, Task::Export) if at == soon));
+        plan.groups.remove(&Task::OrderImport);
         reschedule(&mut plan, Task::Export, StartMode::OnServerStart);
         assert!(matches!(next(&mut plan, None), Next::Done));
         assert_eq!(
