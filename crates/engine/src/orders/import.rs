@@ -16,12 +16,13 @@ use super::listing;
 use super::lock::RunLock;
 use super::plan::{Catalog, Plan, is_cancelled, kind_for, plan_order, transaction_number};
 use super::reference;
-use super::store::{Binding, OrderStore, QueueKind, Reason};
+use super::store::{Binding, OrderStore, QueueKind};
 use crate::error::EngineError;
 use crate::events::{ItemProblem, Level, Reporter, RunSummary};
 use crate::journal::Journal;
 use crate::report::{
-    Item, OrderNote, OrderProblem, Phase, SettingField, SettingIssue, SettingProblem,
+    Item, Money, OrderNote, OrderProblem, PartnerField, Phase, SettingField, SettingIssue,
+    SettingProblem, StockShortage,
 };
 use crate::settings::Server;
 use crate::validate::is_supto;
@@ -53,11 +54,11 @@ pub enum Outcome {
     /// In the exception queue.
     Queued {
         kind: QueueKind,
-        reasons: Vec<Reason>,
+        reasons: Vec<OrderProblem>,
     },
     /// Not imported and nothing to do (a cancelled order never imported, or a УНП another tool
     /// already wrote).
-    Skipped { why: String },
+    Skipped { why: OrderProblem },
 }
 
 /// The shop's host: the first half of the binding key.
@@ -70,10 +71,17 @@ pub fn shop_host(shop: &Client) -> String {
     }
 }
 
-fn warehouse_reason(e: &skladsync_warehouse::Error) -> (QueueKind, Reason) {
+fn warehouse_reason(e: &skladsync_warehouse::Error) -> (QueueKind, OrderProblem) {
     use skladsync_warehouse::Error as E;
     match e {
-        E::InsufficientStock(shortages) => (QueueKind::Rejected, shortage_reason(shortages)),
+        // A Sale refused because the database does not allow negative stock: each good, its
+        // object, what is available there (less open Orders) and what the order needs.
+        E::InsufficientStock(shortages) => (
+            QueueKind::Rejected,
+            OrderProblem::NotEnoughStock {
+                shortages: shortages.iter().map(StockShortage::from).collect(),
+            },
+        ),
         E::UnknownGood { .. }
         | E::UnknownPartner { .. }
         | E::UnknownObject { .. }
@@ -81,45 +89,17 @@ fn warehouse_reason(e: &skladsync_warehouse::Error) -> (QueueKind, Reason) {
         | E::InvalidInput { .. }
         | E::Unsupported(_) => (
             QueueKind::Rejected,
-            Reason::new(
-                format!("Склад Pro отказа документа: {e}"),
-                "поправете причината в Склад Pro или в настройките, после „Опитай пак“",
-            ),
+            OrderProblem::DocumentRefused {
+                detail: e.to_string(),
+            },
         ),
         _ => (
             QueueKind::Failed,
-            Reason::new(
-                format!("грешка на базата данни: {e}"),
-                "нищо от поръчката не е записано; „Опитай пак“, когато базата е достъпна",
-            ),
+            OrderProblem::DatabaseError {
+                detail: e.to_string(),
+            },
         ),
     }
-}
-
-/// A Sale refused because the database does not allow negative stock: each good, its object,
-/// what is available there (less open Orders) and what the order needs.
-fn shortage_reason(shortages: &[skladsync_warehouse::Shortage]) -> Reason {
-    let list: Vec<String> = shortages
-        .iter()
-        .map(|s| {
-            format!(
-                "стока {} „{}“ в обект {} „{}“: налични {}, нужни {}",
-                s.good_id,
-                s.good_name,
-                s.object_id,
-                s.object_name,
-                s.available.normalize(),
-                s.needed.normalize()
-            )
-        })
-        .collect();
-    Reason::new(
-        format!(
-            "Склад Pro не позволява отрицателна наличност, а количеството не стига: {}",
-            list.join("; ")
-        ),
-        "заприходете стоката в Склад Pro (или разрешете работа с отрицателна наличност), после „Опитай пак“",
-    )
 }
 
 fn is_fatal_shop(e: &skladsync_cloudcart::Error) -> bool {
@@ -206,10 +186,7 @@ impl<'a> Importer<'a> {
         let user_id = import.active_user.unwrap_or(SERVICE_USER_ID);
         reporter.log(
             Level::Info,
-            OrderNote::Untyped {
-                message: (crate::lookups::documents_written_as(wh, import.active_user).await?)
-                    .into(),
-            },
+            crate::lookups::documents_written_as(wh, import.active_user).await?,
         );
         reporter.phase(Phase::ReadingWarehouseGoods);
         let goods = wh.goods(&[], PriceGroup::RETAIL).await?.goods;
@@ -264,20 +241,27 @@ impl<'a> Importer<'a> {
         self.shop.order(id).await
     }
 
-    pub(crate) fn note(&mut self, level: Level, order_id: &str, message: String) {
+    /// A problem with an order that is skipped.
+    pub(crate) fn note(&mut self, level: Level, order_id: &str, problem: OrderProblem) {
         self.summary.skipped += 1;
-        self.problem(level, order_id, message);
+        self.problem(level, order_id, problem);
     }
 
-    fn problem(&mut self, level: Level, order_id: &str, message: String) {
+    fn problem(&mut self, level: Level, order_id: &str, problem: OrderProblem) {
         let p = ItemProblem::new(
             Item::Order {
                 id: order_id.to_owned(),
             },
-            OrderProblem::Untyped { message },
+            problem,
         );
         self.reporter.item(level, p.clone());
         self.summary.problems.push(p);
+    }
+
+    /// The database's currency (the plan refuses any other than lev and euro).
+    fn database_currency(&self) -> crate::report::Currency {
+        crate::currency::currency_of(&self.catalog.db.base_currency)
+            .unwrap_or(crate::report::Currency::Bgn)
     }
 
     /// Handle one order (read with its details) and count the outcome.
@@ -327,7 +311,7 @@ impl<'a> Importer<'a> {
         &mut self,
         id: &str,
         kind: QueueKind,
-        reasons: &[Reason],
+        reasons: &[OrderProblem],
     ) -> Result<(), EngineError> {
         if !self.dry_run {
             self.store
@@ -340,12 +324,11 @@ impl<'a> Importer<'a> {
         } else {
             Level::Error
         };
-        let text = reasons
-            .iter()
-            .map(|r| r.to_string())
-            .collect::<Vec<_>>()
-            .join("; ");
-        self.problem(level, id, format!("{}: {text}", kind.label()));
+        let problem = OrderProblem::Queued {
+            queue: kind,
+            reasons: reasons.to_vec(),
+        };
+        self.problem(level, id, problem);
         Ok(())
     }
 
@@ -353,13 +336,10 @@ impl<'a> Importer<'a> {
     /// excerpt of its data; the other orders go on.
     pub(crate) async fn undecodable(&mut self, u: &UndecodableOrder) -> Result<(), EngineError> {
         let id = u.key().to_string();
-        let reasons = [Reason::new(
-            format!(
-                "данните на поръчката от магазина не могат да бъдат прочетени ({}); начало на данните: {}",
-                u.reason, u.excerpt
-            ),
-            "поправете поръчката в магазина (след промяната тя се внася сама) или я въведете ръчно в Склад Pro и я махнете от опашката",
-        )];
+        let reasons = [OrderProblem::Undecodable {
+            reason: u.reason.to_string(),
+            excerpt: Some(u.excerpt.to_string()),
+        }];
         self.record_queued(&id, QueueKind::Rejected, &reasons).await
     }
 
@@ -386,14 +366,10 @@ impl<'a> Importer<'a> {
             if let Some(b) = &binding {
                 return Ok(Outcome::Queued {
                     kind: QueueKind::Operator,
-                    reasons: vec![Reason::new(
-                        format!(
-                            "{} № {:010} за поръчката вече не съществува в Склад Pro (анулиран ли е?)",
-                            b.kind.label(),
-                            b.number
-                        ),
-                        "ако поръчката трябва да се внесе отново, освободете я („skladsync queue release“) и изберете „Опитай пак“; иначе „Махни от опашката“",
-                    )],
+                    reasons: vec![OrderProblem::DocumentGone {
+                        document: b.kind,
+                        number: b.number,
+                    }],
                 });
             }
             if let Some(outcome) = self.ambiguous_legacy(order, &found.unbound_legacy).await? {
@@ -454,11 +430,7 @@ impl<'a> Importer<'a> {
         }
         self.reporter.log(
             Level::Info,
-            OrderNote::Untyped {
-message: (format!(
-                "Поръчка {id}: друго копие на програмата я внесе току-що; документът му се взема"
-            )).into(),
-},
+            OrderNote::TakenFromOtherCopy { order: id.clone() },
         );
         self.existing(order, None, found.docs).await
     }
@@ -513,17 +485,19 @@ message: (format!(
             && let Some((t, acct)) = self.document_with_usn(u).await?
         {
             return Ok(Outcome::Skipped {
-                why: format!(
-                    "вече е в Склад Pro с УНП {u} (документ вид {t} № {acct:010}, внесен от друга програма): не се внася втори път"
-                ),
+                why: OrderProblem::AlreadyWithUsn {
+                    usn: u.clone(),
+                    oper_type: t,
+                    document: DocumentKind::from_oper_type(t),
+                    number: acct,
+                },
             });
         }
         if is_cancelled(order.status.as_deref()) {
             return Ok(Outcome::Skipped {
-                why: format!(
-                    "отказана в магазина ({}) преди да бъде внесена: не се внася",
-                    order.status.as_deref().unwrap_or_default()
-                ),
+                why: OrderProblem::CancelledBeforeImport {
+                    status: order.status.clone().unwrap_or_default(),
+                },
             });
         }
         let plan = match plan_order(order, &self.catalog, &self.server.import) {
@@ -539,10 +513,9 @@ message: (format!(
             self.problem(
                 Level::Warning,
                 &id,
-                format!(
-                    "поръчката вече носи УНП {} (от друга програма?); внася се без него, защото базата не е СУПТО",
-                    order.usn.as_deref().unwrap_or_default()
-                ),
+                OrderProblem::UsnIgnored {
+                    usn: order.usn.clone().unwrap_or_default(),
+                },
             );
         }
         self.warn_plan(&plan);
@@ -567,7 +540,13 @@ message: (format!(
                 Ok((doc, differences)) => {
                     // The partner kept what Склад Pro holds; each difference is for review.
                     for d in differences {
-                        self.problem(Level::Warning, &id, d.to_string());
+                        let problem = OrderProblem::PartnerDiffers {
+                            partner: d.partner_id,
+                            field: PartnerField::of_column(d.column),
+                            in_warehouse: d.in_warehouse,
+                            in_order: d.in_order,
+                        };
+                        self.problem(Level::Warning, &id, problem);
                     }
                     break (doc, usn_record);
                 }
@@ -604,15 +583,11 @@ message: (format!(
         self.store.save_binding(&self.server.id, &binding).await?;
         self.reporter.log(
             Level::Info,
-            OrderNote::Untyped {
-                message: (format!(
-                    "Поръчка {id}: {} № {} ({} {})",
-                    doc.kind.label(),
-                    doc.display_number(),
-                    doc.total,
-                    self.catalog.db.base_currency
-                ))
-                .into(),
+            OrderNote::Created {
+                order: id.clone(),
+                document: doc.kind,
+                number: doc.number,
+                total: Money::new(doc.total, self.database_currency()),
             },
         );
         self.push_usn(&order.id, &mut binding).await?;
@@ -670,10 +645,7 @@ message: (format!(
             return record(&u).ok_or_else(|| {
                 Fail::Queue(
                     QueueKind::Rejected,
-                    Reason::new(
-                        format!("УНП {u} в регистъра е повреден"),
-                        "свържете се с поддръжката",
-                    ),
+                    OrderProblem::UsnRegisterDamaged { usn: u.clone() },
                 )
             });
         }
@@ -681,10 +653,7 @@ message: (format!(
             let r = record(u).ok_or_else(|| {
                 Fail::Queue(
                     QueueKind::Rejected,
-                    Reason::new(
-                        format!("УНП {u} на поръчката не може да бъде разчетен"),
-                        "проверете УНП в магазина",
-                    ),
+                    OrderProblem::UsnUnreadable { usn: u.to_owned() },
                 )
             })?;
             if !self
@@ -694,10 +663,7 @@ message: (format!(
             {
                 return Err(Fail::Queue(
                     QueueKind::Rejected,
-                    Reason::new(
-                        format!("УНП {u} на поръчката вече е даден на друга поръчка в регистъра"),
-                        "проверете поръчките в магазина: УНП е уникален",
-                    ),
+                    OrderProblem::UsnTaken { usn: u.to_owned() },
                 ));
             }
             return Ok(r);
@@ -716,12 +682,7 @@ message: (format!(
             let Some(text) = usn::format_usn(&device, &operator, sequence) else {
                 return Err(Fail::Queue(
                     QueueKind::Rejected,
-                    Reason::new(
-                        format!(
-                            "поредните номера на касов апарат {device} са изчерпани ({sequence})"
-                        ),
-                        "изберете друг касов апарат в настройките",
-                    ),
+                    OrderProblem::UsnSequenceExhausted { device, sequence },
                 ));
             };
             if self
@@ -736,10 +697,7 @@ message: (format!(
                 });
             }
         }
-        Err(Fail::Queue(
-            QueueKind::Failed,
-            Reason::new("не беше намерен свободен УНП", "опитайте пак"),
-        ))
+        Err(Fail::Queue(QueueKind::Failed, OrderProblem::NoFreeUsn))
     }
 
     /// Write the binding's УНП to the shop's `usn` (write-once). A failure is reported and
@@ -757,7 +715,7 @@ message: (format!(
                 self.store.save_binding(&self.server.id, binding).await?;
             }
             Err(skladsync_cloudcart::Error::UsnAlreadySet { existing, .. }) => {
-                binding.note = format!("в магазина поръчката е с друг УНП: {existing}");
+                binding.note = existing.clone();
                 binding.usn_in_shop = true;
                 self.store.save_binding(&self.server.id, binding).await?;
                 self.store
@@ -766,10 +724,10 @@ message: (format!(
                         &self.host,
                         order_id.as_str(),
                         QueueKind::Operator,
-                        &[Reason::new(
-                            format!("документът е с УНП {u}, а поръчката в магазина вече е с УНП {existing}"),
-                            "проверете коя програма е внесла поръчката; УНП в магазина не може да се смени",
-                        )],
+                        &[OrderProblem::UsnDiffersInShop {
+                            document_usn: u.clone(),
+                            shop_usn: existing,
+                        }],
                     )
                     .await?;
             }
@@ -777,7 +735,10 @@ message: (format!(
             Err(e) => self.problem(
                 Level::Warning,
                 order_id.as_str(),
-                format!("УНП {u} не беше записан в магазина ({e}); ще бъде записан при следващото пускане"),
+                OrderProblem::UsnNotWritten {
+                    usn: u.clone(),
+                    detail: e.to_string(),
+                },
             ),
         }
         Ok(())
@@ -803,7 +764,9 @@ message: (format!(
                 Err(e) => self.problem(
                     Level::Warning,
                     &id,
-                    format!("не беше прочетена от магазина ({e}); остава в опашката"),
+                    OrderProblem::NotReadFromShop {
+                        detail: e.to_string(),
+                    },
                 ),
             }
         }
@@ -864,12 +827,9 @@ message: (format!(
             }
             self.reporter.log(
                 Level::Info,
-                OrderNote::Untyped {
-                    message: (format!(
-                        "Поръчка {id}: довършено превръщане в Продажба № {}",
-                        s.display_number()
-                    ))
-                    .into(),
+                OrderNote::ConversionFinished {
+                    order: id.clone(),
+                    sale: s.number,
                 },
             );
         }
@@ -905,13 +865,10 @@ message: (format!(
             self.store.save_binding(&self.server.id, &b).await?;
             self.reporter.log(
                 Level::Info,
-                OrderNote::Untyped {
-                    message: (format!(
-                        "Поръчка {id}: вече е в Склад Pro като {} № {}; връзката е възстановена",
-                        doc.kind.label(),
-                        doc.display_number()
-                    ))
-                    .into(),
+                OrderNote::Reconciled {
+                    order: id.clone(),
+                    document: doc.kind,
+                    number: doc.number,
                 },
             );
         }
@@ -939,14 +896,10 @@ message: (format!(
                     self.remember_status(b.clone(), order).await?;
                     return Ok(Outcome::Queued {
                         kind: QueueKind::Operator,
-                        reasons: vec![Reason::new(
-                            format!(
-                                "поръчката е „{}“ в магазина, а вече е Продажба № {:010}",
-                                order.status.as_deref().unwrap_or_default(),
-                                doc.number
-                            ),
-                            "продажбата не се променя и не се изтрива: направете Рекламация в Склад Pro, която се позовава на нея",
-                        )],
+                        reasons: vec![OrderProblem::CancelledAfterSale {
+                            status: order.status.clone().unwrap_or_default(),
+                            number: doc.number,
+                        }],
                     });
                 }
                 if let Ok(p) = &plan
@@ -958,13 +911,7 @@ message: (format!(
                     self.remember_status(nb, order).await?;
                     return Ok(Outcome::Queued {
                         kind: QueueKind::Operator,
-                        reasons: vec![Reason::new(
-                            format!(
-                                "поръчката е променена в магазина след Продажба № {:010}",
-                                doc.number
-                            ),
-                            "продажбата не се променя: направете Рекламация или нова продажба в Склад Pro за разликата",
-                        )],
+                        reasons: vec![OrderProblem::EditedAfterSale { number: doc.number }],
                     });
                 }
                 if status_changed {
@@ -980,18 +927,11 @@ message: (format!(
                     self.remember_status(b.clone(), order).await?;
                     return Ok(Outcome::Queued {
                         kind: QueueKind::Operator,
-                        reasons: vec![Reason::new(
-                            format!(
-                                "поръчката е „{}“ в магазина; Поръчка № {:010} е оставена в Склад Pro",
-                                order.status.as_deref().unwrap_or_default(),
-                                doc.number
-                            ),
-                            if b.usn.is_some() {
-                                "документът има УНП и не се изтрива: отразете отказа в Склад Pro по правилата на СУПТО"
-                            } else {
-                                "анулирайте поръчката в Склад Pro, ако стоката няма да бъде продадена"
-                            },
-                        )],
+                        reasons: vec![OrderProblem::CancelledAfterOrder {
+                            status: order.status.clone().unwrap_or_default(),
+                            number: doc.number,
+                            has_usn: b.usn.is_some(),
+                        }],
                     });
                 }
                 if kind_for(&self.server.import, order.status.as_deref()) == DocumentKind::Sale {
@@ -1022,7 +962,7 @@ message: (format!(
     async fn unconfirmed(
         &self,
         doc: &Document,
-        plan: &Result<Plan, Vec<Reason>>,
+        plan: &Result<Plan, Vec<OrderProblem>>,
     ) -> Result<Option<Outcome>, Fail> {
         let reason = reference::unconfirmed(self.wh, doc, plan)
             .await
@@ -1050,7 +990,7 @@ message: (format!(
         order: &Order,
         mut b: Binding,
         order_doc: &Document,
-        plan: Result<Plan, Vec<Reason>>,
+        plan: Result<Plan, Vec<OrderProblem>>,
     ) -> Result<Outcome, Fail> {
         let plan = match plan {
             Ok(p) => p,
@@ -1065,15 +1005,11 @@ message: (format!(
             self.remember_status(b.clone(), order).await?;
             return Ok(Outcome::Queued {
                 kind: QueueKind::Operator,
-                reasons: vec![Reason::new(
-                    format!(
-                        "поръчката стигна до статус „{}“, а Поръчка № {:010} носи УНП {}",
-                        order.status.as_deref().unwrap_or_default(),
-                        order_doc.number,
-                        b.usn.as_deref().unwrap_or_default()
-                    ),
-                    "превърнете поръчката в продажба в Склад Pro, за да остане УНП с продажбата",
-                )],
+                reasons: vec![OrderProblem::SaleStatusWithUsn {
+                    status: order.status.clone().unwrap_or_default(),
+                    number: order_doc.number,
+                    usn: b.usn.clone().unwrap_or_default(),
+                }],
             });
         }
         if self.dry_run {
@@ -1093,12 +1029,8 @@ message: (format!(
                 // Another importer wrote the Sale (and annuls the Order); the next run binds it.
                 self.reporter.log(
                     Level::Info,
-                    OrderNote::Untyped {
-                        message: (format!(
-                            "Поръчка {}: друго копие на програмата я превърна в продажба",
-                            plan.order_id
-                        ))
-                        .into(),
+                    OrderNote::ConvertedByOtherCopy {
+                        order: plan.order_id.clone(),
                     },
                 );
                 return Ok(Outcome::Unchanged);
@@ -1122,14 +1054,10 @@ message: (format!(
             .map_err(Fail::warehouse)?;
         self.reporter.log(
             Level::Info,
-            OrderNote::Untyped {
-                message: (format!(
-                    "Поръчка {}: Поръчка № {:010} стана Продажба № {}",
-                    plan.order_id,
-                    order_doc.number,
-                    sale.display_number()
-                ))
-                .into(),
+            OrderNote::Converted {
+                order: plan.order_id.clone(),
+                from: order_doc.number,
+                to: sale.number,
             },
         );
         Ok(Outcome::Converted {
@@ -1153,13 +1081,7 @@ message: (format!(
             }
             return Ok(Outcome::Queued {
                 kind: QueueKind::Operator,
-                reasons: vec![Reason::new(
-                    format!(
-                        "поръчката е променена в магазина; Поръчка № {:010} носи УНП",
-                        doc.number
-                    ),
-                    "внесена поръчка с УНП не се променя: отразете промяната в Склад Pro",
-                )],
+                reasons: vec![OrderProblem::EditedWithUsn { number: doc.number }],
             });
         }
         if self.dry_run {
@@ -1184,7 +1106,7 @@ message: (format!(
 
 /// Why one order stopped: into the queue, or the end of the run.
 pub(crate) enum Fail {
-    Queue(QueueKind, Reason),
+    Queue(QueueKind, OrderProblem),
     Fatal(EngineError),
 }
 
@@ -1248,12 +1170,11 @@ pub async fn run_import(
     let s = &imp.summary;
     reporter.log(
         Level::Info,
-        OrderNote::Untyped {
-            message: (format!(
-                "Поръчки: нови {}, променени {}, без промяна {}, в опашката или пропуснати {}",
-                s.created, s.updated, s.unchanged, s.skipped
-            ))
-            .into(),
+        OrderNote::Counts {
+            created: s.created,
+            updated: s.updated,
+            unchanged: s.unchanged,
+            skipped: s.skipped,
         },
     );
     Ok(imp.summary)

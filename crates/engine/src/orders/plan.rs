@@ -14,10 +14,10 @@ use skladsync_warehouse::{
 
 use super::ids;
 use super::rounding;
-use super::store::Reason;
 use crate::bgtime;
 use crate::catalog::keys_of;
-use crate::currency::{bgn_to_eur, eur_to_bgn};
+use crate::currency::{bgn_to_eur, currency_of, eur_to_bgn};
+use crate::report::{Currency, Money, OrderProblem, SpecialGood};
 use crate::settings::{CompareBy, ImportSettings};
 
 /// The prefix of the shop order id in every line's Note (`CC#1001`): how a document is found
@@ -126,8 +126,47 @@ pub struct PlannedLine {
     /// Unit price after discount, with VAT, in the database currency.
     pub gross: Decimal,
     pub discount_percent: Decimal,
-    /// What the line is, for messages: `SKU …`, `доставка`, …
-    pub what: String,
+    /// What the line is.
+    pub source: LineSource,
+}
+
+/// What a planned line is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LineSource {
+    /// A line of the order: its good, by the compare key.
+    Goods {
+        key: String,
+    },
+    Delivery,
+    /// The whole-order discount (`rate`: the VAT rate of its part, when it is split by rate).
+    Discount {
+        rate: Option<Decimal>,
+    },
+    /// A fee of the order, by its title in the shop.
+    Fee {
+        title: String,
+    },
+}
+
+/// A line of the order matched with its good; `unit` is after the line's discount, in the
+/// order's currency.
+#[derive(Debug, Clone)]
+pub(super) struct ShopLine {
+    pub good: Good,
+    pub key: String,
+    pub quantity: Decimal,
+    pub unit: Decimal,
+    pub discount_percent: Decimal,
+}
+
+/// A line of a special good (delivery, discount, fee); `amount` is its unit amount in the
+/// order's currency.
+#[derive(Debug, Clone)]
+pub(super) struct ExtraLine {
+    pub good: Good,
+    pub quantity: Decimal,
+    pub amount: Decimal,
+    pub source: LineSource,
 }
 
 /// A document ready to be written.
@@ -146,7 +185,10 @@ pub struct Plan {
     pub payment_is_cash: bool,
     /// Paid before delivery (card, completed bank transfer): a paid row goes with a Sale.
     pub prepaid: bool,
-    pub currency: String,
+    /// The order's currency.
+    pub currency: Currency,
+    /// The database's currency: the document's amounts are in it.
+    pub database_currency: Currency,
     pub shop_total: Decimal,
     /// The document's due amount in the database currency, as Склад Pro computes it (the sum
     /// of the rounded line totals with VAT).
@@ -155,7 +197,7 @@ pub struct Plan {
     /// from the due amount only by a rounding note.
     pub received: Decimal,
     /// Problems that do not stop the import (a bad ЕИК, a conversion rounding difference).
-    pub warnings: Vec<String>,
+    pub warnings: Vec<OrderProblem>,
     /// A fingerprint of the lines (good, quantity, price): an edit in the shop changes it.
     pub hash: String,
 }
@@ -189,7 +231,7 @@ fn fingerprint(lines: &[NewLine]) -> String {
 
 /// The partner of an order from its billing address: keys to find it by, the data to write,
 /// and warnings about numbers whose check digits do not fit.
-pub fn partner_of(order: &Order) -> (Vec<PartnerKey>, PartnerData, Vec<String>) {
+pub fn partner_of(order: &Order) -> (Vec<PartnerKey>, PartnerData, Vec<OrderProblem>) {
     let empty = Address::default();
     let b = order.billing_address.as_ref().unwrap_or(&empty);
     let mut warnings = Vec::new();
@@ -220,9 +262,7 @@ pub fn partner_of(order: &Order) -> (Vec<PartnerKey>, PartnerData, Vec<String>) 
                 let n = ids::normalize(&raw_reg);
                 eik = n.strip_prefix("BG").unwrap_or(&n).to_owned();
             }
-            None => warnings.push(format!(
-                "ЕИК/ЕГН „{raw_reg}“ е невалиден (контролната цифра не съвпада): партньорът е записан без Булстат; поправете го в Склад Pro"
-            )),
+            None => warnings.push(OrderProblem::InvalidRegistration { value: raw_reg }),
         }
     }
     let mut vat_number = String::new();
@@ -234,9 +274,7 @@ pub fn partner_of(order: &Order) -> (Vec<PartnerKey>, PartnerData, Vec<String>) 
             if ids::is_bg_vat(&n) {
                 vat_number = ids::canonical_bg_vat(&n);
             } else {
-                warnings.push(format!(
-                    "ДДС номер „{raw_vat}“ е невалиден: партньорът е записан без ДДС номер; поправете го в Склад Pro"
-                ));
+                warnings.push(OrderProblem::InvalidVatNumber { value: raw_vat });
             }
         } else {
             // A foreign (EU) VAT number: kept as given, its check digits are not ours to know.
@@ -291,41 +329,65 @@ pub fn partner_of(order: &Order) -> (Vec<PartnerKey>, PartnerData, Vec<String>) 
 }
 
 /// Converts a unit price of the order's currency into the database currency.
-fn converter(order_ccy: &str, db_ccy: &str) -> Option<fn(Decimal) -> Decimal> {
-    let (o, d) = (order_ccy.to_ascii_uppercase(), db_ccy.to_ascii_uppercase());
-    if o == d {
-        Some(cents)
-    } else if o == "EUR" && d == "BGN" {
-        Some(eur_to_bgn)
-    } else if o == "BGN" && d == "EUR" {
-        Some(bgn_to_eur)
-    } else {
-        None
+fn converter(order: Currency, database: Currency) -> fn(Decimal) -> Decimal {
+    match (order, database) {
+        (Currency::Eur, Currency::Bgn) => eur_to_bgn,
+        (Currency::Bgn, Currency::Eur) => bgn_to_eur,
+        _ => cents,
     }
 }
 
-/// Check an order whole and plan its document.
+/// The special good chosen for a delivery, the discount or a fee (`fee`: its title), or
+/// `None` with the reason it cannot be used.
+fn special_good(
+    catalog: &Catalog,
+    id: Option<i64>,
+    special: SpecialGood,
+    fee: Option<&str>,
+    reasons: &mut Vec<OrderProblem>,
+) -> Option<Good> {
+    let Some(id) = id else {
+        reasons.push(OrderProblem::SpecialGoodNotChosen {
+            special,
+            fee: fee.map(str::to_owned),
+        });
+        return None;
+    };
+    match catalog.by_id.get(&id) {
+        None => {
+            reasons.push(OrderProblem::NoSuchSpecialGood { special, id });
+            None
+        }
+        Some(g) if !catalog.vat_rates.contains_key(&g.vat_group_id) => {
+            reasons.push(OrderProblem::SpecialGoodWithoutVatGroup {
+                special,
+                vat_group: g.vat_group_id,
+            });
+            None
+        }
+        Some(g) => Some(g.clone()),
+    }
+}
+
+/// Check an order whole and plan its document; every reason it cannot be written otherwise.
 pub fn plan_order(
     order: &Order,
     catalog: &Catalog,
     import: &ImportSettings,
-) -> Result<Plan, Vec<Reason>> {
+) -> Result<Plan, Vec<OrderProblem>> {
     // Absurd numbers are refused before any arithmetic is done with them.
     super::bounds::check(order, import)?;
-    let mut reasons: Vec<Reason> = Vec::new();
-    let mut warnings: Vec<String> = Vec::new();
+    let mut reasons: Vec<OrderProblem> = Vec::new();
+    let mut warnings: Vec<OrderProblem> = Vec::new();
     let id = order.id.to_string();
     let db = &catalog.db;
     let kind = kind_for(import, order.status.as_deref());
     if let Err(e) = import.time_zone.zone() {
-        reasons.push(Reason::new(
-            format!("часовата зона в настройките: {e}"),
-            "поправете часовата зона в настройките за импорт (Europe/Sofia)",
-        ));
+        reasons.push(OrderProblem::UnknownTimeZone { name: e.name });
     }
 
-    // Currency.
-    let currency = order
+    // Currency: only lev and euro, on both sides.
+    let code = order
         .currency
         .clone()
         .filter(|c| !c.trim().is_empty())
@@ -336,45 +398,30 @@ pub fn plan_order(
                 db.base_currency.clone()
             }
         });
-    let conv = converter(&currency, &db.base_currency);
-    if conv.is_none() {
-        reasons.push(Reason::new(
-            format!(
-                "поръчката е във валута {currency}, а базата данни е в {}",
-                db.base_currency
-            ),
-            "внасят се само поръчки в лева или евро; въведете поръчката ръчно",
-        ));
+    let currencies = currency_of(&code).zip(currency_of(&db.base_currency));
+    if currencies.is_none() {
+        reasons.push(OrderProblem::UnsupportedCurrency {
+            order: code.clone(),
+            database: db.base_currency.clone(),
+        });
     }
-    let conv = conv.unwrap_or(cents);
-    let converted = !currency.eq_ignore_ascii_case(&db.base_currency);
+    let conv = currencies.map_or(cents as fn(Decimal) -> Decimal, |(o, d)| converter(o, d));
+    let converted = currencies.is_some_and(|(o, d)| o != d);
 
     // Lines.
-    let key_name = match catalog.compare_by {
-        CompareBy::BarcodeToBarcode1 => "баркод",
-        CompareBy::SkuToBarcode2 | CompareBy::SkuToCode => "SKU",
-    };
-    let key_field = match catalog.compare_by {
-        CompareBy::BarcodeToBarcode1 => "Баркод 1",
-        CompareBy::SkuToBarcode2 => "Баркод 2",
-        CompareBy::SkuToCode => "Код",
-    };
+    let compare_by = catalog.compare_by;
     if order.lines.is_empty() {
-        reasons.push(Reason::new(
-            "поръчката няма редове",
-            "прочетете я отново от магазина; ако наистина е празна, пропуснете я",
-        ));
+        reasons.push(OrderProblem::NoLines);
     }
     let order_level_discount = order
         .discounts
         .iter()
         .any(|d| d.order_product_id.is_none() && d.discount_type.as_deref() != Some("shipping"));
     let vat_included = order.vat_included != Some(false);
-    // (good, quantity, unit in the order currency, discount %, what)
-    let mut shop_lines: Vec<(Good, Decimal, Decimal, Decimal, String)> = Vec::new();
+    let mut shop_lines: Vec<ShopLine> = Vec::new();
     let mut lines_sum = Decimal::ZERO;
     for l in &order.lines {
-        let key = match catalog.compare_by {
+        let key = match compare_by {
             CompareBy::BarcodeToBarcode1 => l.barcode.clone(),
             _ => l.sku.clone(),
         }
@@ -382,58 +429,48 @@ pub fn plan_order(
         .filter(|k| !k.is_empty());
         let name = l.name.clone().unwrap_or_default();
         let Some(key) = key else {
-            reasons.push(Reason::new(
-                format!("ред „{name}“ няма {key_name} в магазина"),
-                format!("въведете {key_name} на продукта в магазина и в полето „{key_field}“ на стоката в Склад Pro"),
-            ));
+            reasons.push(OrderProblem::LineWithoutKey {
+                compare_by,
+                line: name,
+            });
             continue;
         };
-        let what = format!("{key_name} {key}");
         let good = match catalog.by_key.get(&key).map(Vec::as_slice) {
             None | Some([]) => {
-                reasons.push(Reason::new(
-                    format!("няма стока с {key_field} {key} („{name}“)"),
-                    format!("добавете стоката в Склад Pro с {key_field} {key} или поправете {key_name} в магазина, после „Опитай пак“"),
-                ));
+                reasons.push(OrderProblem::NoGoodWithKey {
+                    compare_by,
+                    key,
+                    line: name,
+                });
                 continue;
             }
             Some([g]) => g.clone(),
             Some(gs) => {
-                reasons.push(Reason::new(
-                    format!(
-                        "{key_field} {key} е на {} стоки ({})",
-                        gs.len(),
-                        gs.iter()
-                            .map(|g| g.id.to_string())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                    format!("направете {key_field} уникален в Склад Pro"),
-                ));
+                reasons.push(OrderProblem::KeyOnSeveralGoods {
+                    compare_by,
+                    key,
+                    goods: gs.iter().map(|g| g.id).collect(),
+                });
                 continue;
             }
         };
         if !catalog.vat_rates.contains_key(&good.vat_group_id) {
-            reasons.push(Reason::new(
-                format!(
-                    "стока {} „{}“ е с ДДС група {}, която не съществува",
-                    good.id, good.name, good.vat_group_id
-                ),
-                "задайте ДДС група на стоката в Склад Pro",
-            ));
+            reasons.push(OrderProblem::NoSuchVatGroup {
+                good: good.id,
+                name: good.name.clone(),
+                vat_group: good.vat_group_id,
+            });
         }
         if l.quantity <= Decimal::ZERO {
-            reasons.push(Reason::new(
-                format!("ред {what}: количество {}", l.quantity),
-                "поправете количеството в магазина",
-            ));
+            reasons.push(OrderProblem::BadQuantity {
+                compare_by,
+                key,
+                quantity: l.quantity,
+            });
             continue;
         }
         let Some(before) = l.price.or(l.order_price) else {
-            reasons.push(Reason::new(
-                format!("ред {what} няма цена"),
-                "прочетете поръчката отново; ако цената липсва, въведете поръчката ръчно",
-            ));
+            reasons.push(OrderProblem::LineWithoutPrice { compare_by, key });
             continue;
         };
         let after = if order_level_discount {
@@ -448,15 +485,18 @@ pub fn plan_order(
             Decimal::ZERO
         };
         lines_sum += cents(l.quantity * after);
-        shop_lines.push((good, l.quantity, after, discount, what));
+        shop_lines.push(ShopLine {
+            good,
+            key,
+            quantity: l.quantity,
+            unit: after,
+            discount_percent: discount,
+        });
     }
 
     // Totals.
     let Some(shop_total) = order.price_total else {
-        reasons.push(Reason::new(
-            "магазинът не даде обща сума на поръчката",
-            "прочетете поръчката отново (Опитай пак)",
-        ));
+        reasons.push(OrderProblem::NoTotal);
         return Err(reasons);
     };
     let subtotal = order.price_subtotal.or_else(|| {
@@ -496,93 +536,78 @@ pub fn plan_order(
         })
         .collect();
     let fees_sum: Decimal = fees.iter().map(|(_, v)| *v).sum();
-    if reasons.is_empty() {
+    if reasons.is_empty()
+        && let Some((currency, _)) = currencies
+    {
         let reproduced = lines_sum + discount_amount + delivery + fees_sum;
         if reproduced != shop_total {
-            reasons.push(Reason::new(
-                format!(
-                    "сумите не се връзват: редове {lines_sum} + отстъпка {discount_amount} + доставка {delivery} + такси {fees_sum} = {reproduced}, а магазинът казва {shop_total} {currency} (разлика {})",
-                    shop_total - reproduced
-                ),
-                "проверете поръчката в магазина; ако е правилна, въведете я ръчно в Склад Pro",
-            ));
+            let m = |v: Decimal| Money::new(v, currency);
+            reasons.push(OrderProblem::TotalsDoNotAddUp {
+                lines: m(lines_sum),
+                discount: m(discount_amount),
+                delivery: m(delivery),
+                fees: m(fees_sum),
+                shop_total: m(shop_total),
+            });
         }
     }
 
     // Special goods.
-    let special = |id: Option<i64>,
-                   label: &str,
-                   field: &str,
-                   reasons: &mut Vec<Reason>|
-     -> Option<Good> {
-        match id {
-            None => {
-                reasons.push(Reason::new(
-                    format!("поръчката има {label}, а специалната стока „{field}“ не е избрана"),
-                    format!("изберете стока за „{field}“ в настройките за импорт"),
-                ));
-                None
-            }
-            Some(id) => match catalog.by_id.get(&id) {
-                None => {
-                    reasons.push(Reason::new(
-                        format!("специалната стока „{field}“ (ID {id}) не съществува в Склад Pro"),
-                        format!("изберете съществуваща стока за „{field}“ в настройките за импорт"),
-                    ));
-                    None
-                }
-                Some(g) if !catalog.vat_rates.contains_key(&g.vat_group_id) => {
-                    reasons.push(Reason::new(
-                        format!(
-                            "специалната стока „{field}“ е с несъществуваща ДДС група {}",
-                            g.vat_group_id
-                        ),
-                        "задайте ДДС група на стоката в Склад Pro",
-                    ));
-                    None
-                }
-                Some(g) => Some(g.clone()),
-            },
-        }
-    };
-    // (good, quantity, unit amount in the order currency, what)
-    let mut extra: Vec<(Good, Decimal, Decimal, String)> = Vec::new();
+    let mut extra: Vec<ExtraLine> = Vec::new();
+    let goods = &import.special_goods;
     if !delivery.is_zero()
-        && let Some(g) = special(
-            import.special_goods.delivery,
-            "доставка",
-            "Доставка",
+        && let Some(good) = special_good(
+            catalog,
+            goods.delivery,
+            SpecialGood::Delivery,
+            None,
             &mut reasons,
         )
     {
-        extra.push((g, Decimal::ONE, delivery, "доставка".into()));
+        extra.push(ExtraLine {
+            good,
+            quantity: Decimal::ONE,
+            amount: delivery,
+            source: LineSource::Delivery,
+        });
     }
     if !discount_amount.is_zero()
-        && let Some(main) = special(
-            import.special_goods.discount,
-            "отстъпка",
-            "Търговска отстъпка",
+        && let Some(main) = special_good(
+            catalog,
+            goods.discount,
+            SpecialGood::Discount,
+            None,
             &mut reasons,
         )
+        // An order in another currency is refused for it; its discount is not split.
+        && let Some((currency, _)) = currencies
     {
         super::discount::discount_lines(
             catalog,
             import,
             &main,
-            discount_amount,
+            Money::new(discount_amount, currency),
             &shop_lines,
             &mut extra,
             &mut reasons,
         );
     }
     for (title, v) in &fees {
-        if let Some(g) = special(
-            import.special_goods.fee,
-            &format!("такса „{title}“"),
-            "Такса",
+        if let Some(good) = special_good(
+            catalog,
+            goods.fee,
+            SpecialGood::Fee,
+            Some(title),
             &mut reasons,
         ) {
-            extra.push((g, Decimal::ONE, *v, format!("такса {title}")));
+            extra.push(ExtraLine {
+                good,
+                quantity: Decimal::ONE,
+                amount: *v,
+                source: LineSource::Fee {
+                    title: title.clone(),
+                },
+            });
         }
     }
 
@@ -598,17 +623,9 @@ pub fn plan_order(
         .find(|m| m.provider.eq_ignore_ascii_case(&provider));
     let payment_type = match mapping {
         None => {
-            reasons.push(Reason::new(
-                format!(
-                    "начинът на плащане „{}“ няма съответен тип плащане",
-                    if provider.is_empty() {
-                        "(няма)"
-                    } else {
-                        &provider
-                    }
-                ),
-                format!("добавете „{provider}“ в „Типове плащане“ в настройките за импорт"),
-            ));
+            reasons.push(OrderProblem::PaymentNotMapped {
+                provider: (!provider.is_empty()).then(|| provider.clone()),
+            });
             None
         }
         Some(m) => match catalog
@@ -617,55 +634,50 @@ pub fn plan_order(
             .find(|t| t.id == m.payment_type)
         {
             None => {
-                reasons.push(Reason::new(
-                    format!(
-                        "тип плащане {} (за „{provider}“) не съществува в Склад Pro",
-                        m.payment_type
-                    ),
-                    "изберете съществуващ тип плащане в настройките за импорт",
-                ));
+                reasons.push(OrderProblem::NoSuchPaymentType {
+                    id: m.payment_type,
+                    provider: provider.clone(),
+                });
                 None
             }
             Some(t) => Some(t.clone()),
         },
     };
     if kind == DocumentKind::Sale && db.uses_lots() {
-        reasons.push(Reason::new(
-            "базата данни води стоките по партиди (FIFO/LIFO/…): програмата пише там само Поръчки",
-            "махнете статусите от „Кога поръчката се трансформира в продажба“ и изберете вид „Поръчка“; продажбата направете в Склад Pro",
-        ));
+        reasons.push(OrderProblem::SaleWithLots);
     }
 
     if !reasons.is_empty() {
         return Err(reasons);
     }
+    let (currency, database_currency) = currencies.expect("checked above");
 
     // The document in the database currency and price convention.
     let mut planned = Vec::new();
-    for (good, q, unit, discount, what) in shop_lines {
+    for l in shop_lines {
         let gross = if vat_included {
-            conv(unit)
+            conv(l.unit)
         } else {
-            let rate = catalog.vat_rates[&good.vat_group_id];
+            let rate = catalog.vat_rates[&l.good.vat_group_id];
             conv(cents(
-                unit * (Decimal::ONE_HUNDRED + rate) / Decimal::ONE_HUNDRED,
+                l.unit * (Decimal::ONE_HUNDRED + rate) / Decimal::ONE_HUNDRED,
             ))
         };
         planned.push(PlannedLine {
-            good_id: good.id,
-            quantity: q,
+            good_id: l.good.id,
+            quantity: l.quantity,
             gross,
-            discount_percent: discount,
-            what,
+            discount_percent: l.discount_percent,
+            source: LineSource::Goods { key: l.key },
         });
     }
-    for (good, quantity, amount, what) in extra {
+    for e in extra {
         planned.push(PlannedLine {
-            good_id: good.id,
-            quantity,
-            gross: conv(amount),
+            good_id: e.good.id,
+            quantity: e.quantity,
+            gross: conv(e.amount),
             discount_percent: Decimal::ZERO,
-            what,
+            source: e.source,
         });
     }
     let mut lines = Vec::new();
@@ -691,6 +703,8 @@ pub fn plan_order(
     } else {
         cents(shop_total)
     };
+    let in_database = |v: Decimal| Money::new(v, database_currency);
+    let in_order = |v: Decimal| Money::new(v, currency);
     if converted {
         // Unit prices are converted, never totals: the document may differ from the converted
         // shop total by the rounding of each unit price (half a cent per unit at most).
@@ -702,34 +716,36 @@ pub fn plan_order(
             + rounding::ROUNDING_TOLERANCE;
         let diff = document_total - target;
         if diff.abs() > tolerance {
-            return Err(vec![Reason::new(
-                format!(
-                    "сумата на документа {document_total} {} не отговаря на сумата в магазина {shop_total} {currency} (= {target} {}; разлика {diff})",
-                    db.base_currency, db.base_currency
-                ),
-                "проверете цените в поръчката; ако са правилни, въведете я ръчно в Склад Pro",
-            )]);
+            return Err(vec![OrderProblem::ConvertedTotalMismatch {
+                document: in_database(document_total),
+                shop_total: in_order(shop_total),
+                converted: in_database(target),
+                difference: in_database(diff),
+            }]);
         }
         if !diff.is_zero() {
-            warnings.push(format!(
-                "превалутиране: документът е {document_total} {}, сумата в магазина {shop_total} {currency} = {target} {} (разлика {diff} от закръгляне на единичните цени)",
-                db.base_currency, db.base_currency
-            ));
+            warnings.push(OrderProblem::ConversionRounding {
+                document: in_database(document_total),
+                shop_total: in_order(shop_total),
+                converted: in_database(target),
+                difference: in_database(diff),
+            });
         }
     } else {
         let diff = document_total - cents(shop_total);
         if diff.abs() > rounding::ROUNDING_TOLERANCE {
-            return Err(vec![Reason::new(
-                format!(
-                    "сумата на документа {document_total} не е равна на сумата в магазина {shop_total} {currency} (разлика {diff})",
-                ),
-                "проверете ДДС групите на стоките и цените в поръчката; ако са правилни, въведете поръчката ръчно",
-            )]);
+            return Err(vec![OrderProblem::TotalMismatch {
+                document: in_database(document_total),
+                shop_total: in_order(shop_total),
+                difference: in_database(diff),
+            }]);
         }
         if !diff.is_zero() {
-            warnings.push(format!(
-                "закръгляне: документът е {document_total} {currency}, сумата в магазина {shop_total} {currency} (разлика {diff} от закръглянето на всеки ред, както го закръгля Склад Pro)"
-            ));
+            warnings.push(OrderProblem::Rounding {
+                document: in_database(document_total),
+                shop_total: in_order(shop_total),
+                difference: in_database(diff),
+            });
         }
     }
 
@@ -765,6 +781,7 @@ pub fn plan_order(
         payment_is_cash: payment_type.is_cash(),
         prepaid,
         currency,
+        database_currency,
         shop_total,
         document_total,
         received,
@@ -974,12 +991,16 @@ mod tests {
             let p = plan_order(&o, &catalog(false), &settings()).unwrap();
             assert_eq!(p.document_total, due, "{qty} × {gross}");
             assert_eq!(p.received, t);
-            assert_eq!(
-                p.warnings.iter().any(|w| w.starts_with("закръгляне")),
-                due != t,
-                "{:?}",
-                p.warnings
-            );
+            let rounding: Vec<OrderProblem> = if due == t {
+                vec![]
+            } else {
+                vec![OrderProblem::Rounding {
+                    document: Money::eur(due),
+                    shop_total: Money::eur(t),
+                    difference: Money::eur(due - t),
+                }]
+            };
+            assert_eq!(p.warnings, rounding, "{qty} × {gross}");
             assert!(p.lines[0].price < gross);
         }
     }
@@ -996,15 +1017,22 @@ mod tests {
         let mut s = settings();
         s.special_goods.delivery = None;
         let reasons = plan_order(&o, &catalog(true), &s).unwrap_err();
-        let text = reasons
-            .iter()
-            .map(|r| r.to_string())
-            .collect::<Vec<_>>()
-            .join("\n");
-        assert_eq!(reasons.len(), 3, "{text}");
-        assert!(
-            text.contains("999") && text.contains("paypal") && text.contains("Доставка"),
-            "{text}"
+        assert_eq!(
+            reasons,
+            vec![
+                OrderProblem::NoGoodWithKey {
+                    compare_by: CompareBy::BarcodeToBarcode1,
+                    key: "999".into(),
+                    line: "ред".into(),
+                },
+                OrderProblem::SpecialGoodNotChosen {
+                    special: SpecialGood::Delivery,
+                    fee: None,
+                },
+                OrderProblem::PaymentNotMapped {
+                    provider: Some("paypal".into()),
+                },
+            ]
         );
     }
 
@@ -1027,6 +1055,43 @@ mod tests {
             p.partner_keys,
             vec![PartnerKey::Email("a@example.bg".into())]
         );
-        assert_eq!(p.warnings.len(), 1);
+        assert_eq!(
+            p.warnings,
+            vec![OrderProblem::InvalidRegistration {
+                value: "175074751".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn sums_that_do_not_add_up_name_each_amount_in_the_order_currency() {
+        // 2 × 9.99 + delivery 5.90 is 25.88, and the shop says 26.88.
+        let o = order(
+            vec![line("111", dec!(2), dec!(9.99))],
+            dec!(5.90),
+            vec![],
+            dec!(26.88),
+        );
+        let reasons = plan_order(&o, &catalog(true), &settings()).unwrap_err();
+        assert_eq!(
+            reasons,
+            vec![OrderProblem::TotalsDoNotAddUp {
+                lines: Money::eur(dec!(19.98)),
+                discount: Money::eur(dec!(0)),
+                delivery: Money::eur(dec!(5.90)),
+                fees: Money::eur(dec!(0)),
+                shop_total: Money::eur(dec!(26.88)),
+            }]
+        );
+        let mut usd = o.clone();
+        usd.currency = Some("USD".into());
+        let reasons = plan_order(&usd, &catalog(true), &settings()).unwrap_err();
+        assert_eq!(
+            reasons,
+            vec![OrderProblem::UnsupportedCurrency {
+                order: "USD".into(),
+                database: "EUR".into(),
+            }]
+        );
     }
 }
