@@ -30,7 +30,6 @@
 //!   such changes go to the queue.
 
 mod bounds;
-mod discount;
 mod ids;
 mod import;
 mod listing;

@@ -7,8 +7,9 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use skladsync_warehouse::{Good, money};
 
-use super::plan::{Catalog, ExtraLine, LineSource, ShopLine};
-use super::rounding;
+use super::lines::{ExtraLine, ShopLine};
+use super::{Catalog, LineSource};
+use crate::orders::rounding;
 use crate::report::{Money, OrderProblem};
 use crate::settings::ImportSettings;
 
