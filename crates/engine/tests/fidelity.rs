@@ -114,7 +114,7 @@ async fn a_time_zone_that_is_not_one_stops_the_import_with_the_setting_named() {
     let problems = skladsync_engine::validate::validate(&f.wh, &server, Task::OrderImport)
         .await
         .unwrap();
-    assert!(problems.iter().any(|p| *p == zone), "{problems:?}");
+    assert!(problems.contains(&zone), "{problems:?}");
     let fine = skladsync_engine::validate::validate(&f.wh, &f.server, Task::OrderImport)
         .await
         .unwrap();
