@@ -259,7 +259,7 @@ pub async fn queue(
                     q.attempts
                 );
                 for r in &q.reasons {
-                    println!("  • {r}");
+                    println!("  • {}", describe::order_problem(lang, r).line());
                 }
             }
             Ok(0)

@@ -3,6 +3,8 @@
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
+use crate::report::Currency;
+
 /// 1 EUR = 1.95583 BGN, never shortened.
 pub const BGN_PER_EUR: Decimal = Decimal::from_parts(195_583, 0, 0, false, 5);
 
@@ -18,6 +20,15 @@ pub fn bgn_to_eur(bgn: Decimal) -> Decimal {
 /// A EUR price in BGN (for display and for BGN databases receiving EUR orders).
 pub fn eur_to_bgn(eur: Decimal) -> Decimal {
     cents(eur * BGN_PER_EUR)
+}
+
+/// The currency of an ISO code (`BGN`, `eur`, …); `None` for any other than lev and euro.
+pub fn currency_of(code: &str) -> Option<Currency> {
+    match code.trim().to_ascii_uppercase().as_str() {
+        "BGN" => Some(Currency::Bgn),
+        "EUR" => Some(Currency::Eur),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ use crate::error::EngineError;
 use crate::events::{Reporter, RunSummary};
 use crate::journal::Journal;
 use crate::orders::QueuedOrder;
+use crate::report::OrderNote;
 use crate::secrets::{SecretError, SecretStore};
 use crate::settings::Server;
 
@@ -130,23 +131,18 @@ pub struct WarehouseInfo {
     pub vat_groups: Vec<VatGroup>,
 }
 
-/// Which user the documents are written as, said for the run log: the chosen active user, or,
-/// with none chosen, Склад Pro's service user.
+/// Which user the documents are written as, for the run log: the chosen active user, or, with
+/// none chosen, Склад Pro's service user.
 pub async fn documents_written_as(
     wh: &Warehouse,
     active_user: Option<i64>,
-) -> Result<String, EngineError> {
-    let id = active_user.unwrap_or(SERVICE_USER_ID);
-    let name = wh
-        .user(id)
-        .await?
-        .map(|u| u.name)
-        .unwrap_or_else(|| format!("#{id}"));
-    Ok(match active_user {
-        Some(_) => format!("Документите се записват като потребител „{name}“ (ID {id})"),
-        None => format!(
-            "Няма избран активен потребител: документите се записват като служебния потребител „{name}“ (ID {id})"
-        ),
+) -> Result<OrderNote, EngineError> {
+    let user = active_user.unwrap_or(SERVICE_USER_ID);
+    let name = wh.user(user).await?.map(|u| u.name);
+    Ok(OrderNote::WrittenAs {
+        user,
+        name,
+        chosen: active_user.is_some(),
     })
 }
 

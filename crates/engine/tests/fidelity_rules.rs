@@ -10,6 +10,7 @@ use rust_decimal::Decimal;
 use skladsync_engine::export::run_export;
 use skladsync_engine::orders;
 use skladsync_engine::pull::{STANDARD_VAT_GROUP, run_pull};
+use skladsync_engine::report::{Note, OrderNote, OrderProblem, PartnerField, Problem, PullProblem};
 use skladsync_engine::settings::{
     CompareBy, PaymentTypeMapping, Server, SpecialGoods, VatClassMapping,
 };
@@ -50,11 +51,11 @@ fn server_for(
     (server, secrets)
 }
 
-/// What a run reported: its log lines and item problems, as text.
-fn collect(mut rx: mpsc::UnboundedReceiver<Event>) -> Vec<String> {
+/// What a run reported: its log lines and item problems.
+fn collect(mut rx: mpsc::UnboundedReceiver<Event>) -> Vec<Event> {
     let mut out = Vec::new();
     while let Ok(e) = rx.try_recv() {
-        out.push(format!("{e:?}"));
+        out.push(e);
     }
     out
 }
@@ -147,9 +148,19 @@ async fn pulled_goods_take_the_mapped_vat_group_and_keep_barcode_2() {
     let second = of_product(products[1]);
     assert!(second.iter().all(|g| g.vat_group_id == STANDARD_VAT_GROUP));
     assert!(
-        events
-            .iter()
-            .any(|e| e.contains("books") && e.contains("стандартната ДДС група")),
+        events.iter().any(|e| matches!(
+            e,
+            Event::Item {
+                problem: ItemProblem {
+                    problem: Problem::Pull(PullProblem::VatClassUnmapped {
+                        shop_class: Some(class),
+                        vat_group: STANDARD_VAT_GROUP,
+                    }),
+                    ..
+                },
+                ..
+            } if class == "books"
+        )),
         "the fallback is reported: {events:?}"
     );
 
@@ -319,9 +330,17 @@ async fn an_orders_partner_keeps_its_data_and_the_run_names_the_user() {
     assert_eq!(summary.created, 1, "{:?}", summary.problems);
     let events = collect(rx);
     assert!(
-        events
-            .iter()
-            .any(|e| e.contains("служебния потребител") && e.contains("ID 1")),
+        events.iter().any(|e| matches!(
+            e,
+            Event::Log {
+                note: Note::Order(OrderNote::WrittenAs {
+                    user: 1,
+                    chosen: false,
+                    ..
+                }),
+                ..
+            }
+        )),
         "the run says who writes the documents: {events:?}"
     );
     let r = &wh
@@ -351,16 +370,32 @@ async fn an_orders_partner_keeps_its_data_and_the_run_names_the_user() {
             .iter()
             .all(|l| l.int(0) == Some(partner) && l.int(1) == Some(1))
     );
-    let warnings: Vec<&ItemProblem> = summary
+    let kept: Vec<(i64, &PartnerField, &str, &str)> = summary
         .problems
         .iter()
-        .filter(|p| p.message.contains("оставено е това от Склад Pro"))
+        .filter_map(|p| match &p.problem {
+            Problem::Order(OrderProblem::PartnerDiffers {
+                partner,
+                field,
+                in_warehouse,
+                in_order,
+            }) => Some((*partner, field, in_warehouse.as_str(), in_order.as_str())),
+            _ => None,
+        })
         .collect();
-    assert_eq!(warnings.len(), 2, "name and МОЛ: {:?}", summary.problems);
-    assert!(
-        warnings
-            .iter()
-            .any(|w| w.message.contains("Тракия Трейд ЕООД"))
+    assert_eq!(
+        kept,
+        vec![
+            (
+                partner,
+                &PartnerField::Company,
+                "Тракия ЕООД",
+                "Тракия Трейд ЕООД"
+            ),
+            (partner, &PartnerField::Mol, "Иван Петров", "Мария Иванова"),
+        ],
+        "name and МОЛ: {:?}",
+        summary.problems
     );
     sandbox.shutdown().await;
 }

@@ -13,6 +13,7 @@ use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use skladsync_engine::bgtime;
 use skladsync_engine::orders::{self, QueueKind};
+use skladsync_engine::report::OrderProblem;
 use skladsync_engine::*;
 use skladsync_warehouse::*;
 
@@ -49,18 +50,17 @@ async fn negative_stock_is_refused_until_stock_arrives(mysql: bool) {
     let q = f.queue().await;
     assert_eq!(q.len(), 1);
     assert_eq!(q[0].kind, QueueKind::Rejected);
-    let text = q[0]
-        .reasons
-        .iter()
-        .map(|r| r.to_string())
-        .collect::<Vec<_>>()
-        .join("\n");
-    assert!(
-        text.contains(&format!("стока {} „{}“", good.id, good.name))
-            && text.contains(&format!("в обект {}", f.object))
-            && text.contains("налични 1, нужни 2"),
-        "{text}"
+    // The good, its object, what is there and what the order needs.
+    let [OrderProblem::NotEnoughStock { shortages }] = &q[0].reasons[..] else {
+        panic!("{:?}", q[0].reasons)
+    };
+    assert_eq!(shortages.len(), 1, "{shortages:?}");
+    let short = &shortages[0];
+    assert_eq!(
+        (short.good, &short.good_name, short.object),
+        (good.id, &good.name, f.object)
     );
+    assert_eq!((short.available, short.needed), (dec!(1), dec!(2)));
 
     // The goods arrive; the retry writes the Sale.
     f.set_stock(good.id, 4.0).await;
@@ -169,9 +169,11 @@ async fn an_order_becoming_a_sale_is_not_held_back_by_itself() {
     let q = f.queue().await;
     assert!(
         q.iter().any(|q| q.order_id == other.to_string()
-            && q.reasons
-                .iter()
-                .any(|r| r.problem.contains("налични 0, нужни 1"))),
+            && q.reasons.iter().any(|r| matches!(
+                r,
+                OrderProblem::NotEnoughStock { shortages }
+                    if shortages.iter().any(|s| (s.available, s.needed) == (dec!(0), dec!(1)))
+            ))),
         "{q:?}"
     );
 }

@@ -14,6 +14,7 @@ use serde_json::{Map, Value, json};
 use skladsync_cloudcart::{ListedOrder, MoneyUnits, decode_orders_page};
 use skladsync_engine::orders::rounding::ROUNDING_TOLERANCE;
 use skladsync_engine::orders::{Catalog, plan_order};
+use skladsync_engine::report::OrderProblem;
 use skladsync_engine::settings::{CompareBy, ImportSettings, PaymentTypeMapping, SpecialGoods};
 use skladsync_warehouse::{DatabaseSettings, Good, PaymentType, money};
 
@@ -331,14 +332,17 @@ fn one_page(rng: &mut Rng, tally: &mut Tally) -> Result<(), String> {
                     return Err(format!("a plan without lines: {order:?}"));
                 }
                 let shop_total = order.price_total.unwrap_or_default();
-                let same = plan.currency.eq_ignore_ascii_case(base);
+                let same = plan.currency == plan.database_currency;
                 // What the shop received is the paid amount to the cent; the due amount
                 // differs from it only by a rounding note within the tolerance, and says so.
                 let diff = plan.document_total - money::round_money(shop_total);
+                let noted = plan.warnings.iter().any(|w| {
+                    matches!(w, OrderProblem::Rounding { difference, .. } if difference.amount == diff)
+                });
                 if same
                     && (plan.received != money::round_money(shop_total)
                         || diff.abs() > ROUNDING_TOLERANCE
-                        || (!diff.is_zero() && plan.warnings.is_empty()))
+                        || (!diff.is_zero() && !noted))
                 {
                     return Err(format!(
                         "planned {} (received {}) for a shop total of {shop_total}: {order:?}",
@@ -354,7 +358,12 @@ fn one_page(rng: &mut Rng, tally: &mut Tally) -> Result<(), String> {
             }
             Err(reasons) => {
                 tally.refused += 1;
-                if reasons.is_empty() || reasons.iter().any(|r| r.problem.trim().is_empty()) {
+                // Every reason is one the plan gives (never a worded one of the queue's past).
+                if reasons.is_empty()
+                    || reasons
+                        .iter()
+                        .any(|r| matches!(r, OrderProblem::Recorded { .. }))
+                {
                     return Err(format!("refused without a reason: {order:?}"));
                 }
             }

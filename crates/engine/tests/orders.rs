@@ -10,7 +10,10 @@ use skladsync_cloudcart::{Client, Id, NewProduct, NewVariant};
 use skladsync_engine::currency::eur_to_bgn;
 use skladsync_engine::export::run_export;
 use skladsync_engine::orders::{self, OrderStore, QueueKind};
-use skladsync_engine::settings::{EditionSetting, PaymentTypeMapping, Server, SpecialGoods};
+use skladsync_engine::report::{Item, Money, OrderProblem, Problem, SpecialGood};
+use skladsync_engine::settings::{
+    CompareBy, EditionSetting, PaymentTypeMapping, Server, SpecialGoods,
+};
 use skladsync_engine::*;
 use skladsync_warehouse::*;
 
@@ -436,10 +439,14 @@ async fn an_unknown_barcode_goes_to_the_queue_and_the_retry_imports_it_after_the
     assert_eq!(q.len(), 1);
     assert_eq!(q[0].order_id, id.to_string());
     assert_eq!(q[0].kind, QueueKind::Rejected);
+    // Only the unknown line: the known one is fine, and the totals are not checked while a
+    // line has no good.
     assert!(
-        q[0].reasons
-            .iter()
-            .any(|r| r.problem.contains("3800999000017") && r.fix.contains("Склад Pro")),
+        matches!(
+            &q[0].reasons[..],
+            [OrderProblem::NoGoodWithKey { compare_by: CompareBy::BarcodeToBarcode1, key, .. }]
+                if key == "3800999000017"
+        ),
         "{:?}",
         q[0].reasons
     );
@@ -524,10 +531,16 @@ async fn a_company_with_a_valid_eik_is_found_by_it_and_a_bad_eik_is_kept_out_of_
     let c = f.place(order(other));
     let s = f.import().await;
     assert_eq!(s.created, 1, "{:?}", s.problems);
+    let warnings: Vec<&Problem> = s
+        .problems
+        .iter()
+        .filter(|p| p.item == Item::Order { id: c.to_string() })
+        .map(|p| &p.problem)
+        .collect();
     assert!(
-        s.problems
-            .iter()
-            .any(|p| p.item.contains(&c.to_string()) && p.message.contains("ЕИК")),
+        warnings.contains(&&Problem::Order(OrderProblem::InvalidRegistration {
+            value: "175074751".into()
+        })),
         "{:?}",
         s.problems
     );
@@ -680,12 +693,13 @@ async fn a_total_that_cannot_be_reproduced_goes_to_the_queue_with_the_difference
     assert!(f.docs(id).await.is_empty());
     let q = f.queue().await;
     assert_eq!(q.len(), 1);
-    assert!(
-        q[0].reasons
-            .iter()
-            .any(|r| r.problem.contains("разлика 0.03")),
-        "{:?}",
-        q[0].reasons
+    assert_eq!(
+        q[0].reasons,
+        vec![OrderProblem::TotalMismatch {
+            document: Money::eur(dec!(30.00)),
+            shop_total: Money::eur(dec!(29.97)),
+            difference: Money::eur(dec!(0.03)),
+        }]
     );
 }
 
@@ -1118,10 +1132,18 @@ async fn bad_settings_for_one_order_queue_it_with_every_reason_and_the_run_goes_
     assert!(f.docs(bad).await.is_empty());
     let q = f.queue().await;
     assert_eq!(q.len(), 1);
-    let text: Vec<String> = q[0].reasons.iter().map(|r| r.to_string()).collect();
-    assert_eq!(q[0].reasons.len(), 2, "{text:?}");
-    assert!(text.iter().any(|t| t.contains("bank_transfer")), "{text:?}");
-    assert!(text.iter().any(|t| t.contains("Доставка")), "{text:?}");
+    assert_eq!(
+        q[0].reasons,
+        vec![
+            OrderProblem::SpecialGoodNotChosen {
+                special: SpecialGood::Delivery,
+                fee: None,
+            },
+            OrderProblem::PaymentNotMapped {
+                provider: Some("bank_transfer".into()),
+            },
+        ]
+    );
 
     // Fixed settings, retried from the queue.
     let s = orders::retry_queued(
@@ -1159,8 +1181,17 @@ async fn supto_an_order_with_a_usn_is_not_annulled_or_converted_but_goes_to_the_
     let q = f.queue().await;
     assert_eq!(q.len(), 1);
     assert_eq!(q[0].kind, QueueKind::Operator);
-    assert!(q[0].reasons[0].problem.contains("УНП"));
-    assert_eq!(usn_rows(&f).await.len(), 1);
+    let usns = usn_rows(&f).await;
+    assert_eq!(usns.len(), 1);
+    assert!(
+        matches!(
+            &q[0].reasons[..],
+            [OrderProblem::SaleStatusWithUsn { number: n, usn, .. }]
+                if *n == number && *usn == usns[0].3
+        ),
+        "{:?}",
+        q[0].reasons
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1290,8 +1321,10 @@ async fn a_usn_the_shop_did_not_take_is_written_on_the_next_run() {
     );
     let s = f.import_with(&server, false).await;
     assert_eq!(s.created, 1, "{:?}", s.problems);
+    let written = usn_rows(&f).await[0].3.clone();
     assert!(
-        s.problems.iter().any(|p| p.message.contains("УНП")),
+        s.problems.iter().any(|p| p.item == Item::Order { id: id.to_string() }
+            && matches!(&p.problem, Problem::Order(OrderProblem::UsnNotWritten { usn, .. }) if *usn == written)),
         "{:?}",
         s.problems
     );

@@ -17,6 +17,7 @@ use rust_decimal::Decimal;
 use skladsync_cloudcart::Client;
 use skladsync_engine::export::run_export;
 use skladsync_engine::orders::{self, OrderStore, QueueKind};
+use skladsync_engine::report::{DocumentDifference, OrderProblem, OrderValue};
 use skladsync_engine::settings::{EditionSetting, PaymentTypeMapping, Server, SpecialGoods};
 use skladsync_engine::*;
 use skladsync_warehouse::*;
@@ -369,7 +370,17 @@ async fn two_shops_one_database(db: Db) {
         .find(|q| q.order_id == id.to_string())
         .expect("queued for a person");
     assert_eq!(q.kind, QueueKind::Operator);
-    assert!(q.reasons[0].problem.contains("CC#"), "{:?}", q.reasons);
+    let order = id.to_string();
+    assert_eq!(
+        q.reasons,
+        vec![OrderProblem::AmbiguousLegacyDocument {
+            document: old.kind,
+            number: old.number,
+            legacy_reference: format!("CC#{order}"),
+            reference: orders::shop_reference(&a.host(), &order),
+            order,
+        }]
+    );
 
     // A document with the order's reference whose total is not the order's (changed in Склад
     // Pro) and that the journal does not bind is never taken as the order: a person decides.
@@ -402,7 +413,30 @@ async fn two_shops_one_database(db: Db) {
         .find(|q| q.order_id == id.to_string())
         .expect("queued for a person");
     assert_eq!(q.kind, QueueKind::Operator);
-    assert!(q.reasons[0].problem.contains("сумата"), "{:?}", q.reasons);
+    // Only the total differs: the partner is the order's.
+    let [
+        OrderProblem::UnconfirmedDocument {
+            document,
+            number,
+            reference,
+            differences,
+        },
+    ] = &q.reasons[..]
+    else {
+        panic!("{:?}", q.reasons)
+    };
+    assert_eq!(
+        (*document, *number, reference),
+        (doc.kind, doc.number, &doc.reference)
+    );
+    assert!(
+        matches!(
+            &differences[..],
+            [DocumentDifference::Total { document, order }]
+                if order.amount == doc.total && document.amount > doc.total
+        ),
+        "{differences:?}"
+    );
 }
 
 impl Shop {
@@ -691,13 +725,21 @@ async fn bad_orders_stay_alone(db: Db) {
     let q = of(undecodable);
     assert_eq!(q.kind, QueueKind::Rejected);
     assert!(
-        q.reasons[0].problem.contains("quantity") && q.reasons[0].problem.contains("много"),
+        matches!(
+            &q.reasons[..],
+            [OrderProblem::Undecodable { reason, excerpt: Some(excerpt) }]
+                if reason.contains("quantity") && excerpt.contains("много")
+        ),
         "the reason names the field and shows the data: {:?}",
         q.reasons
     );
     let q = of(absurd);
     assert!(
-        q.reasons[0].problem.contains("1000000000"),
+        matches!(
+            &q.reasons[..],
+            [OrderProblem::OutOfBounds { value: OrderValue::LineQuantity { line: 2, .. }, number, max, .. }]
+                if *number == Decimal::from(1_000_000_000) && *max == orders::MAX_QUANTITY
+        ),
         "{:?}",
         q.reasons
     );

@@ -3,15 +3,16 @@
 //! nowhere else.
 
 mod export;
+mod orders;
 mod settings;
 
 use rust_decimal::{Decimal, RoundingStrategy};
 use skladsync_engine::report::{
-    Currency, DatabaseFailure, Failure, Item, Money, Note, OrderNote, OrderProblem, Phase, Problem,
-    ShopFailure,
+    Currency, DatabaseFailure, Failure, Item, Money, Note, Phase, Problem, ShopFailure,
 };
 use skladsync_engine::{ItemProblem, Level, RunSummary};
 
+pub use orders::{order_note, order_problem};
 pub use settings::{setting_field, setting_problem};
 
 use crate::texts::{Lang, Texts};
@@ -202,19 +203,6 @@ pub fn problem(lang: Lang, p: &Problem) -> Worded {
         Problem::Check(s) => Worded::only(lang.texts().match_status(*s).to_owned()),
         Problem::Shop(f) => shop_failure(lang, f),
         Problem::Database(f) => database_failure(lang, f),
-    }
-}
-
-/// Orders are worded in their own module (being typed); until then their text is the engine's.
-pub fn order_problem(_lang: Lang, p: &OrderProblem) -> Worded {
-    match p {
-        OrderProblem::Untyped { message } => Worded::only(message.clone()),
-    }
-}
-
-pub fn order_note(_lang: Lang, n: &OrderNote) -> String {
-    match n {
-        OrderNote::Untyped { message } => message.clone(),
     }
 }
 

@@ -413,7 +413,7 @@ impl App {
                     });
                 });
                 for r in &q.reasons {
-                    ui.label(format!("• {} — {}", r.problem, r.fix));
+                    ui.label(format!("• {}", describe::order_problem(lang, r).line()));
                 }
             });
         }

@@ -5,7 +5,7 @@
 use rust_decimal::Decimal;
 use skladsync_cloudcart::Order;
 
-use super::store::Reason;
+use crate::report::{OrderProblem, OrderValue};
 use crate::settings::ImportSettings;
 
 /// The largest quantity of one line.
@@ -21,105 +21,105 @@ fn fits(v: Decimal, max: i64) -> bool {
     v.abs() <= Decimal::from(max) && v.normalize().scale() <= MAX_DECIMALS
 }
 
-/// Every bound the order breaks, each with its fix; `Ok` when it is within all.
-pub fn check(order: &Order, import: &ImportSettings) -> Result<(), Vec<Reason>> {
+fn out_of_bounds(value: OrderValue, number: Decimal, max: i64) -> OrderProblem {
+    OrderProblem::OutOfBounds {
+        value,
+        number,
+        max,
+        max_decimals: MAX_DECIMALS,
+    }
+}
+
+/// Every bound the order breaks; `Ok` when it is within all.
+pub fn check(order: &Order, import: &ImportSettings) -> Result<(), Vec<OrderProblem>> {
     let mut reasons = Vec::new();
     let id = order.id.as_str();
     if id.chars().count() > MAX_ID_CHARS {
-        reasons.push(Reason::new(
-            format!(
-                "номерът на поръчката е по-дълъг от {MAX_ID_CHARS} знака („{}…“)",
-                id.chars().take(20).collect::<String>()
-            ),
-            "въведете поръчката ръчно в Склад Pro",
-        ));
+        reasons.push(OrderProblem::IdTooLong {
+            start: id.chars().take(20).collect(),
+            max: MAX_ID_CHARS,
+        });
     }
     let max_lines = import.max_lines as usize;
     if order.lines.len() > max_lines {
-        reasons.push(Reason::new(
-            format!(
-                "поръчката има {} реда, а най-много се внасят {max_lines}",
-                order.lines.len()
-            ),
-            "въведете поръчката ръчно в Склад Pro или увеличете границата (max_lines) в настройките за импорт",
-        ));
+        reasons.push(OrderProblem::TooManyLines {
+            lines: order.lines.len(),
+            max: max_lines,
+        });
         // The lines are not looked at one by one: there may be very many.
         return Err(reasons);
     }
-    let amount_fix = "проверете поръчката в магазина; ако е вярна, въведете я ръчно в Склад Pro";
     for (i, l) in order.lines.iter().enumerate() {
-        let what = l
+        let label: String = l
             .sku
             .as_deref()
             .or(l.barcode.as_deref())
             .or(l.name.as_deref())
-            .unwrap_or_default();
-        let what = format!(
-            "ред {} ({})",
-            i + 1,
-            what.chars().take(40).collect::<String>()
-        );
+            .unwrap_or_default()
+            .chars()
+            .take(40)
+            .collect();
+        let line = i + 1;
         if !fits(l.quantity, MAX_QUANTITY) {
-            reasons.push(Reason::new(
-                format!(
-                    "{what}: количество {} е извън границите (до {MAX_QUANTITY}, до {MAX_DECIMALS} знака след запетаята)",
-                    l.quantity
-                ),
-                amount_fix,
+            reasons.push(out_of_bounds(
+                OrderValue::LineQuantity {
+                    line,
+                    label: label.clone(),
+                },
+                l.quantity,
+                MAX_QUANTITY,
             ));
         }
-        for (name, v) in [("цена", l.price), ("цена в поръчката", l.order_price)]
-        {
+        let prices = [
+            (
+                OrderValue::LinePrice {
+                    line,
+                    label: label.clone(),
+                },
+                l.price,
+            ),
+            (OrderValue::LineOrderPrice { line, label }, l.order_price),
+        ];
+        for (value, v) in prices {
             if let Some(v) = v
                 && !fits(v, MAX_AMOUNT)
             {
-                reasons.push(Reason::new(
-                    format!("{what}: {name} {v} е извън границите (до {MAX_AMOUNT}, до {MAX_DECIMALS} знака след запетаята)"),
-                    amount_fix,
-                ));
+                reasons.push(out_of_bounds(value, v, MAX_AMOUNT));
             }
         }
     }
-    let mut amounts: Vec<(String, Option<Decimal>)> = vec![
-        ("обща сума".into(), order.price_total),
-        ("междинна сума".into(), order.price_subtotal),
-        ("сума на продуктите".into(), order.price_products_subtotal),
+    let mut amounts: Vec<(OrderValue, Option<Decimal>)> = vec![
+        (OrderValue::Total, order.price_total),
+        (OrderValue::Subtotal, order.price_subtotal),
+        (OrderValue::ProductsSubtotal, order.price_products_subtotal),
         (
-            "доставка".into(),
+            OrderValue::Delivery,
             order.shipping.as_ref().and_then(|s| s.provider_amount),
         ),
         (
-            "плащане".into(),
+            OrderValue::Payment,
             order.payment.as_ref().and_then(|p| p.amount),
         ),
     ];
     for t in &order.totals {
-        amounts.push((
-            format!("сума „{}“", t.code.as_deref().unwrap_or_default()),
-            t.value,
-        ));
+        let code = t.code.clone().unwrap_or_default();
+        amounts.push((OrderValue::TotalRow { code }, t.value));
     }
     for d in &order.discounts {
-        let name = d.name.as_deref().unwrap_or_default();
-        amounts.push((format!("отстъпка „{name}“"), d.value));
-        amounts.push((
-            format!("отстъпка „{name}“ (стойност на вида)"),
-            d.type_value,
-        ));
+        let name = d.name.clone().unwrap_or_default();
+        amounts.push((OrderValue::Discount { name: name.clone() }, d.value));
+        amounts.push((OrderValue::DiscountTypeValue { name }, d.type_value));
     }
     for t in &order.taxes {
-        let name = t.name.as_deref().unwrap_or_default();
-        amounts.push((format!("данък „{name}“"), t.value));
-        amounts.push((format!("данък „{name}“ (ставка)"), t.rate));
+        let name = t.name.clone().unwrap_or_default();
+        amounts.push((OrderValue::Tax { name: name.clone() }, t.value));
+        amounts.push((OrderValue::TaxRate { name }, t.rate));
     }
-    for (name, v) in amounts {
+    for (value, v) in amounts {
         if let Some(v) = v
             && !fits(v, MAX_AMOUNT)
         {
-            reasons.push(Reason::new(
-                format!("{name} {v} е извън границите (до {MAX_AMOUNT}, до {MAX_DECIMALS} знака след запетаята)"),
-                amount_fix,
-            ));
+            reasons.push(out_of_bounds(value, v, MAX_AMOUNT));
         }
     }
     if reasons.is_empty() {
@@ -186,16 +186,56 @@ mod tests {
         let s = ImportSettings::default();
         assert!(check(&order(vec![line(dec!(2), dec!(9.99))]), &s).is_ok());
         let r = check(&order(vec![line(dec!(1000000000), dec!(1))]), &s).unwrap_err();
-        assert!(r[0].problem.contains("количество"), "{r:?}");
-        let r = check(
-            &order(vec![line(dec!(1), dec!(0.0000000000000000000001))]),
-            &s,
-        )
-        .unwrap_err();
-        assert_eq!(r.len(), 2, "{r:?}");
+        assert_eq!(
+            r,
+            vec![OrderProblem::OutOfBounds {
+                value: OrderValue::LineQuantity {
+                    line: 1,
+                    label: "A-1".into()
+                },
+                number: dec!(1000000000),
+                max: MAX_QUANTITY,
+                max_decimals: MAX_DECIMALS,
+            }]
+        );
+        let tiny = dec!(0.0000000000000000000001);
+        let r = check(&order(vec![line(dec!(1), tiny)]), &s).unwrap_err();
+        let values: Vec<(&OrderValue, Decimal)> = r
+            .iter()
+            .map(|p| match p {
+                OrderProblem::OutOfBounds { value, number, .. } => (value, *number),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        let label = || "A-1".to_owned();
+        assert_eq!(
+            values,
+            vec![
+                (
+                    &OrderValue::LinePrice {
+                        line: 1,
+                        label: label()
+                    },
+                    tiny
+                ),
+                (
+                    &OrderValue::LineOrderPrice {
+                        line: 1,
+                        label: label()
+                    },
+                    tiny
+                ),
+            ]
+        );
         let many = vec![line(dec!(1), dec!(1)); 501];
         let r = check(&order(many.clone()), &s).unwrap_err();
-        assert!(r[0].problem.contains("501"), "{r:?}");
+        assert_eq!(
+            r,
+            vec![OrderProblem::TooManyLines {
+                lines: 501,
+                max: 500
+            }]
+        );
         let wide = ImportSettings {
             max_lines: 600,
             ..Default::default()
@@ -203,6 +243,12 @@ mod tests {
         assert!(check(&order(many), &wide).is_ok());
         let mut o = order(vec![line(dec!(1), dec!(1))]);
         o.price_total = Some(Decimal::MAX);
-        assert!(check(&o, &s).is_err());
+        assert!(matches!(
+            &check(&o, &s).unwrap_err()[..],
+            [OrderProblem::OutOfBounds {
+                value: OrderValue::Total,
+                ..
+            }]
+        ));
     }
 }

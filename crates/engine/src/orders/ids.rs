@@ -13,16 +13,6 @@ pub enum IdKind {
     Lnch,
 }
 
-impl IdKind {
-    pub fn label(self) -> &'static str {
-        match self {
-            IdKind::Eik9 | IdKind::Eik13 => "ЕИК",
-            IdKind::Egn => "ЕГН",
-            IdKind::Lnch => "ЛНЧ",
-        }
-    }
-}
-
 /// Spaces, dots and hyphens removed, upper case.
 pub fn normalize(s: &str) -> String {
     s.chars()

@@ -126,14 +126,7 @@ pub(crate) async fn sweep_in(
     handle_all(imp, &items, reporter, true, seen).await?;
     let found = imp.summary.created - before;
     if found > 0 {
-        reporter.log(
-            Level::Warning,
-            OrderNote::Untyped {
-message: (format!(
-                "Проверката на поръчките от последните {days} дни намери {found} невнесени; внесени са"
-            )).into(),
-},
-        );
+        reporter.log(Level::Warning, OrderNote::SweepFound { days, found });
     }
     if !dry_run {
         imp.store()

@@ -72,12 +72,7 @@ impl RunLock {
                 Ok(()) => return Ok(RunLock { _file: file }),
                 Err(TryLockError::WouldBlock) => {
                     if !told {
-                        reporter.log(
-                            Level::Info,
-                            OrderNote::Untyped {
-message: ("Друго копие на програмата внася поръчки за този сървър; изчакване").into(),
-},
-                        );
+                        reporter.log(Level::Info, OrderNote::WaitingForOtherCopy);
                         told = true;
                     }
                     if reporter.is_stopped() {

@@ -30,7 +30,6 @@
 //!   such changes go to the queue.
 
 mod bounds;
-mod discount;
 mod ids;
 mod import;
 mod listing;
@@ -52,15 +51,16 @@ pub use import::{LISTING_OVERLAP, Outcome, run_import, shop_host};
 pub use listing::{SWEEP_EVERY, next_watermark, sweep_orders};
 pub use lock::{LOCK_WAIT, RunLock};
 pub use plan::{
-    CANCELLED_STATUSES, Catalog, Plan, PlannedLine, REFERENCE_PREFIX, is_cancelled, kind_for,
-    partner_of, plan_order, reference_of, transaction_number,
+    CANCELLED_STATUSES, Catalog, LineSource, Plan, PlannedLine, REFERENCE_PREFIX, is_cancelled,
+    kind_for, partner_of, plan_order, reference_of, transaction_number,
 };
 pub use reference::{legacy_reference, order_claim, sale_claim, shop_reference};
-pub use store::{Binding, OrderStore, QueueKind, QueuedOrder, Reason};
+pub use store::{Binding, OrderStore, QueueKind, QueuedOrder};
 
 use crate::error::EngineError;
 use crate::events::{Level, Reporter, RunSummary};
 use crate::journal::Journal;
+use crate::report::OrderProblem;
 use crate::settings::Server;
 use import::Importer;
 
@@ -169,21 +169,15 @@ async fn retry_in(imp: &mut Importer<'_>, order_id: &str) -> Result<(), EngineEr
             imp.record_queued(
                 order_id,
                 QueueKind::Rejected,
-                &[Reason::new(
-                    format!(
-                        "данните на поръчката от магазина не могат да бъдат прочетени ({context}: {reason})"
-                    ),
-                    "поправете поръчката в магазина (след промяната тя се внася сама) или я въведете ръчно в Склад Pro и я махнете от опашката",
-                )],
+                &[OrderProblem::Undecodable {
+                    reason: format!("{context}: {reason}"),
+                    excerpt: None,
+                }],
             )
             .await?;
         }
         Err(e) if e.is_not_found() => {
-            imp.note(
-                Level::Error,
-                order_id,
-                "поръчката вече не съществува в магазина; махнете я от опашката".into(),
-            );
+            imp.note(Level::Error, order_id, OrderProblem::GoneFromShop);
         }
         Err(e) => return Err(e.into()),
     }

@@ -15,7 +15,7 @@
 use skladsync_warehouse::{Claim, Document, Warehouse};
 
 use super::plan::{Plan, REFERENCE_PREFIX};
-use super::store::Reason;
+use crate::report::{DocumentDifference, Money, OrderProblem};
 
 /// The document reference of a shop order: the shop's host and the order id.
 pub fn shop_reference(host: &str, order_id: &str) -> String {
@@ -88,19 +88,19 @@ pub(crate) async fn find(
     })
 }
 
-/// Why `doc` is not taken as the document of the planned order (its partner or total differ),
-/// or `None` when it is.
+/// How `doc` differs from the planned order (its partner or total), empty when it is the
+/// order's.
 pub(crate) async fn confirm(
     wh: &Warehouse,
     doc: &Document,
     plan: &Plan,
-) -> Result<Option<String>, skladsync_warehouse::Error> {
-    let mut problems = Vec::new();
+) -> Result<Vec<DocumentDifference>, skladsync_warehouse::Error> {
+    let mut differences = Vec::new();
     if doc.total != plan.document_total {
-        problems.push(format!(
-            "сумата на документа е {}, а на поръчката {}",
-            doc.total, plan.document_total
-        ));
+        differences.push(DocumentDifference::Total {
+            document: Money::new(doc.total, plan.database_currency),
+            order: Money::new(plan.document_total, plan.database_currency),
+        });
     }
     let mut partner_ok = false;
     for key in &plan.partner_keys {
@@ -123,15 +123,13 @@ pub(crate) async fn confirm(
             || (plan.partner_keys.is_empty() && same(&p.data.email, &plan.partner.email));
     }
     if !partner_ok {
-        problems.push(format!(
-            "партньорът на документа е „{}“, а клиентът на поръчката „{}“",
-            partner
-                .map(|p| p.data.company)
-                .unwrap_or_else(|| format!("ID {}", doc.partner_id)),
-            plan.partner.company
-        ));
+        differences.push(DocumentDifference::Partner {
+            partner: doc.partner_id,
+            name: partner.map(|p| p.data.company),
+            customer: plan.partner.company.clone(),
+        });
     }
-    Ok((!problems.is_empty()).then(|| problems.join("; ")))
+    Ok(differences)
 }
 
 /// An old-form document (`CC#<id>`) nothing ties to this shop, with the order's partner and
@@ -144,36 +142,27 @@ pub(crate) async fn ambiguous_legacy(
     order_id: &str,
     legacy: &[Document],
     plan: &Plan,
-) -> Result<Option<Reason>, skladsync_warehouse::Error> {
+) -> Result<Option<OrderProblem>, skladsync_warehouse::Error> {
     for d in legacy {
-        if confirm(wh, d, plan).await?.is_none() {
-            return Ok(Some(Reason::new(
-                format!(
-                    "в Склад Pro има {} № {:010} с бележка „{}“ (от по-стара версия, без името на магазина) със същия клиент и сума; не е ясно дали е тази поръчка или поръчка със същия номер от друг магазин",
-                    d.kind.label(),
-                    d.number,
-                    legacy_reference(order_id)
-                ),
-                format!(
-                    "ако документът е за тази поръчка, сменете бележката му на „{}“ и изберете „Опитай пак“; ако е за друг магазин — сменете я на „CC:<адрес на другия магазин>:{order_id}“ и изберете „Опитай пак“",
-                    shop_reference(host, order_id)
-                ),
-            )));
+        if confirm(wh, d, plan).await?.is_empty() {
+            return Ok(Some(OrderProblem::AmbiguousLegacyDocument {
+                document: d.kind,
+                number: d.number,
+                legacy_reference: legacy_reference(order_id),
+                reference: shop_reference(host, order_id),
+                order: order_id.to_owned(),
+            }));
         }
     }
     Ok(None)
 }
 
 /// The order's claim is held, but no document carries its reference (annulled?).
-pub(crate) fn claim_without_document(host: &str, order_id: &str) -> Reason {
-    Reason::new(
-        format!(
-            "поръчката вече е внесена (в Склад Pro е записано „{}“), но документът ѝ с бележка „{}“ не е намерен (анулиран ли е?)",
-            order_claim(host, order_id),
-            shop_reference(host, order_id)
-        ),
-        "ако поръчката трябва да бъде отново в Склад Pro, освободете я („skladsync queue release“) и изберете „Опитай пак“; иначе я махнете от опашката",
-    )
+pub(crate) fn claim_without_document(host: &str, order_id: &str) -> OrderProblem {
+    OrderProblem::ClaimWithoutDocument {
+        claim: order_claim(host, order_id).to_string(),
+        reference: shop_reference(host, order_id),
+    }
 }
 
 /// Why a document found by the order's reference but not bound in this server's journal is not
@@ -182,31 +171,23 @@ pub(crate) fn claim_without_document(host: &str, order_id: &str) -> Reason {
 pub(crate) async fn unconfirmed(
     wh: &Warehouse,
     doc: &Document,
-    plan: &Result<Plan, Vec<Reason>>,
-) -> Result<Option<Reason>, skladsync_warehouse::Error> {
-    let why = match plan {
-        Ok(p) => match confirm(wh, doc, p).await? {
-            None => return Ok(None),
-            Some(why) => why,
-        },
-        Err(reasons) => format!(
-            "поръчката не минава проверките ({}), затова не може да се сравни с документа",
-            reasons
-                .iter()
-                .map(|r| r.problem.clone())
-                .collect::<Vec<_>>()
-                .join("; ")
-        ),
+    plan: &Result<Plan, Vec<OrderProblem>>,
+) -> Result<Option<OrderProblem>, skladsync_warehouse::Error> {
+    let differences = match plan {
+        Ok(p) => confirm(wh, doc, p).await?,
+        Err(reasons) => vec![DocumentDifference::OrderRefused {
+            problems: reasons.clone(),
+        }],
     };
-    Ok(Some(Reason::new(
-        format!(
-            "в Склад Pro има {} № {:010} с бележка „{}“, но не е сигурно, че е за тази поръчка: {why}",
-            doc.kind.label(),
-            doc.number,
-            doc.reference
-        ),
-        "проверете документа в Склад Pro: ако е за тази поръчка, поправете разликата и изберете „Опитай пак“; ако не е — сменете бележката му и изберете „Опитай пак“",
-    )))
+    if differences.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(OrderProblem::UnconfirmedDocument {
+        document: doc.kind,
+        number: doc.number,
+        reference: doc.reference.clone(),
+        differences,
+    }))
 }
 
 #[cfg(test)]

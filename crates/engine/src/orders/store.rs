@@ -7,6 +7,7 @@ use skladsync_warehouse::DocumentKind;
 use sqlx::Row as _;
 
 use crate::journal::{Journal, JournalError};
+use crate::report::OrderProblem;
 
 /// The import's watermark: the newest shop update time imported, per server and shop.
 const WATERMARK: (&str, &str) = ("order_watermark", "watermark");
@@ -45,6 +46,7 @@ pub struct Binding {
     pub shop_status: Option<String>,
     /// A fingerprint of the lines written (an edit of the order changes it).
     pub plan_hash: String,
+    /// The УНП the shop's order carries when it is not the document's (empty otherwise).
     pub note: String,
 }
 
@@ -76,35 +78,6 @@ impl QueueKind {
             _ => QueueKind::Rejected,
         }
     }
-    pub fn label(self) -> &'static str {
-        match self {
-            QueueKind::Rejected => "Не е внесена",
-            QueueKind::Operator => "За оператора",
-            QueueKind::Failed => "Грешка",
-        }
-    }
-}
-
-/// One reason an order is in the queue, and what fixes it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Reason {
-    pub problem: String,
-    pub fix: String,
-}
-
-impl Reason {
-    pub fn new(problem: impl Into<String>, fix: impl Into<String>) -> Reason {
-        Reason {
-            problem: problem.into(),
-            fix: fix.into(),
-        }
-    }
-}
-
-impl std::fmt::Display for Reason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} — {}", self.problem, self.fix)
-    }
 }
 
 /// An order in the exception queue.
@@ -113,10 +86,32 @@ pub struct QueuedOrder {
     pub shop: String,
     pub order_id: String,
     pub kind: QueueKind,
-    pub reasons: Vec<Reason>,
+    /// Every reason, each with its fix (the app words them).
+    pub reasons: Vec<OrderProblem>,
     pub first_seen: DateTime<Utc>,
     pub last_tried: DateTime<Utc>,
     pub attempts: i64,
+}
+
+/// A reason as the queue stores it: typed, or as an earlier version wrote it (its own words).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum StoredReason {
+    Typed(OrderProblem),
+    Worded { problem: String, fix: String },
+}
+
+/// The reasons of a queue row (JSON); a reason no variant reads is left out.
+fn stored_reasons(text: &str) -> Vec<OrderProblem> {
+    let values: Vec<serde_json::Value> = serde_json::from_str(text).unwrap_or_default();
+    values
+        .into_iter()
+        .filter_map(|v| serde_json::from_value::<StoredReason>(v).ok())
+        .map(|r| match r {
+            StoredReason::Typed(p) => p,
+            StoredReason::Worded { problem, fix } => OrderProblem::Recorded { problem, fix },
+        })
+        .collect()
 }
 
 fn kind_str(k: DocumentKind) -> &'static str {
@@ -257,7 +252,7 @@ impl OrderStore {
         shop: &str,
         order_id: &str,
         kind: QueueKind,
-        reasons: &[Reason],
+        reasons: &[OrderProblem],
     ) -> Result<(), JournalError> {
         let now = Utc::now().to_rfc3339();
         sqlx::query(
@@ -321,7 +316,7 @@ impl OrderStore {
                 shop: r.get(0),
                 order_id: r.get(1),
                 kind: QueueKind::parse(&r.get::<String, _>(2)),
-                reasons: serde_json::from_str(&r.get::<String, _>(3)).unwrap_or_default(),
+                reasons: stored_reasons(&r.get::<String, _>(3)),
                 first_seen: ts(&r.get::<String, _>(4)),
                 last_tried: ts(&r.get::<String, _>(5)),
                 attempts: r.get(6),
@@ -498,5 +493,72 @@ impl OrderStore {
             .await
             .map_err(|e| self.err(e))?;
         Ok(row.is_some())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{Money, OrderValue, StockShortage};
+    use rust_decimal_macros::dec;
+
+    /// The queue keeps typed reasons, and rows an earlier version wrote as its own words read
+    /// as recorded reasons beside them.
+    #[tokio::test]
+    async fn the_queue_keeps_typed_reasons_and_reads_worded_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::open(&dir.path().join("journal.db")).await.unwrap();
+        let store = OrderStore::open(&journal).await.unwrap();
+        let typed = vec![
+            OrderProblem::NotEnoughStock {
+                shortages: vec![StockShortage {
+                    good: 7,
+                    good_name: "Чаша".into(),
+                    object: 1,
+                    object_name: "Склад".into(),
+                    available: dec!(1),
+                    needed: dec!(2.5),
+                }],
+            },
+            OrderProblem::OutOfBounds {
+                value: OrderValue::TotalRow {
+                    code: "cod_fee".into(),
+                },
+                number: dec!(0.0000001),
+                max: 1_000_000_000,
+                max_decimals: 6,
+            },
+            OrderProblem::TotalMismatch {
+                document: Money::bgn(dec!(10.03)),
+                shop_total: Money::bgn(dec!(10.00)),
+                difference: Money::bgn(dec!(0.03)),
+            },
+        ];
+        store
+            .enqueue("s1", "shop.bg", "1001", QueueKind::Rejected, &typed)
+            .await
+            .unwrap();
+        // A row as an earlier version stored it.
+        sqlx::query(
+            "INSERT INTO order_queue (shop, order_id, server, kind, reasons, first_seen, last_tried, attempts) \
+             VALUES ('shop.bg', '1002', 's1', 'operator', ?, '2030-01-01T00:00:00+00:00', '2030-01-01T00:00:00+00:00', 1)",
+        )
+        .bind(r#"[{"problem":"поръчката е „cancelled“ в магазина","fix":"анулирайте поръчката в Склад Pro"}]"#)
+        .execute(journal.pool())
+        .await
+        .unwrap();
+        let queue = store.queue("s1").await.unwrap();
+        assert_eq!(queue.len(), 2);
+        let first = queue.iter().find(|q| q.order_id == "1001").unwrap();
+        assert_eq!((first.kind, &first.reasons), (QueueKind::Rejected, &typed));
+        let old = queue.iter().find(|q| q.order_id == "1002").unwrap();
+        assert_eq!(old.kind, QueueKind::Operator);
+        assert_eq!(
+            old.reasons,
+            vec![OrderProblem::Recorded {
+                problem: "поръчката е „cancelled“ в магазина".into(),
+                fix: "анулирайте поръчката в Склад Pro".into(),
+            }]
+        );
     }
 }

@@ -35,7 +35,9 @@ impl From<&skladsync_cloudcart::Error> for ShopFailure {
         match e {
             E::InvalidBaseUrl { .. } => ShopFailure::BadAddress { detail },
             E::InvalidApiKey(_) => ShopFailure::BadKey { detail },
-            E::Api { status, .. } if matches!(status, 401 | 403) => ShopFailure::BadKey { detail },
+            E::Api {
+                status: 401 | 403, ..
+            } => ShopFailure::BadKey { detail },
             E::NoApiAccess { .. } => ShopFailure::NoApiAccess { detail },
             E::RateLimited { .. } => ShopFailure::RateLimited { detail },
             E::Timeout { .. } | E::Transport { .. } => ShopFailure::Unreachable { detail },

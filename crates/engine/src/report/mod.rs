@@ -17,7 +17,10 @@ use serde::{Deserialize, Serialize};
 
 pub use export::{ExportNote, ExportProblem};
 pub use failure::{DatabaseFailure, Failure, ShopFailure};
-pub use orders::{OrderNote, OrderProblem};
+pub use orders::{
+    DocumentDifference, OrderNote, OrderProblem, OrderValue, PartnerField, SpecialGood,
+    StockShortage,
+};
 pub use pull::{PullNote, PullProblem};
 pub use settings::{SettingField, SettingIssue, SettingProblem};
 

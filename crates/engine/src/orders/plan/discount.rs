@@ -7,31 +7,34 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use skladsync_warehouse::{Good, money};
 
-use super::plan::Catalog;
-use super::rounding;
-use super::store::Reason;
+use super::lines::{ExtraLine, ShopLine};
+use super::{Catalog, LineSource};
+use crate::orders::rounding;
+use crate::report::{Money, OrderProblem};
 use crate::settings::ImportSettings;
 
 /// The whole-order discount as lines in Склад Pro's shape (a negative quantity, a positive
 /// price), one for each VAT rate of the goods it applies to, each of a discount good of that
 /// rate, so that the document's VAT is what Склад Pro computes when it saves it again.
+/// `discount` is in the order's currency.
 pub(super) fn discount_lines(
     catalog: &Catalog,
     import: &ImportSettings,
     main: &Good,
-    amount: Decimal,
-    shop_lines: &[(Good, Decimal, Decimal, Decimal, String)],
-    extra: &mut Vec<(Good, Decimal, Decimal, String)>,
-    reasons: &mut Vec<Reason>,
+    discount: Money,
+    shop_lines: &[ShopLine],
+    extra: &mut Vec<ExtraLine>,
+    reasons: &mut Vec<OrderProblem>,
 ) {
+    let Money { amount, currency } = discount;
     let rate_of = |g: &Good| catalog.vat_rates.get(&g.vat_group_id).copied();
     let Some(main_rate) = rate_of(main) else {
         return;
     };
     let mut bases: BTreeMap<Decimal, Decimal> = BTreeMap::new();
-    for (good, q, unit, _, _) in shop_lines {
-        if let Some(rate) = rate_of(good) {
-            *bases.entry(rate).or_default() += money::round_money(*q * *unit);
+    for l in shop_lines {
+        if let Some(rate) = rate_of(&l.good) {
+            *bases.entry(rate).or_default() += money::round_money(l.quantity * l.unit);
         }
     }
     let mut split = rounding::split_by_rate(amount, &bases);
@@ -46,10 +49,7 @@ pub(super) fn discount_lines(
                     by_rate.entry(rate).or_insert_with(|| g.clone());
                 }
             }
-            None => reasons.push(Reason::new(
-                format!("стоката за отстъпка с ID {id} не съществува в Склад Pro"),
-                "изберете съществуваща стока сред стоките за отстъпка с други ставки ДДС в настройките за импорт",
-            )),
+            None => reasons.push(OrderProblem::NoSuchDiscountGood { id: *id }),
         }
     }
     let several = split.len() > 1;
@@ -58,18 +58,12 @@ pub(super) fn discount_lines(
             continue;
         }
         let Some(good) = by_rate.get(&rate) else {
-            reasons.push(Reason::new(
-                format!(
-                    "поръчката има обща отстъпка {share} върху стоки с ДДС {} %, а стоката за отстъпка „{}“ е с ДДС {} %",
-                    rate.normalize(),
-                    main.name,
-                    main_rate.normalize()
-                ),
-                format!(
-                    "добавете в Склад Pro стока за отстъпка с ДДС {} % и я изберете сред стоките за отстъпка с други ставки ДДС в настройките за импорт",
-                    rate.normalize()
-                ),
-            ));
+            reasons.push(OrderProblem::NoDiscountGoodForRate {
+                amount: Money::new(share, currency),
+                rate: rate.normalize(),
+                good: main.name.clone(),
+                good_rate: main_rate.normalize(),
+            });
             continue;
         };
         let quantity = if share < Decimal::ZERO {
@@ -77,11 +71,13 @@ pub(super) fn discount_lines(
         } else {
             Decimal::ONE
         };
-        let what = if several {
-            format!("отстъпка ДДС {} %", rate.normalize())
-        } else {
-            "отстъпка".to_owned()
-        };
-        extra.push((good.clone(), quantity, share.abs(), what));
+        extra.push(ExtraLine {
+            good: good.clone(),
+            quantity,
+            amount: share.abs(),
+            source: LineSource::Discount {
+                rate: several.then(|| rate.normalize()),
+            },
+        });
     }
 }
