@@ -329,6 +329,33 @@ impl App {
     }
 }
 
+/// Ask where to save a table's file and write it there: the path, or `None` when the dialog
+/// was cancelled.
+pub(super) async fn save_with_dialog(
+    bytes: Result<Vec<u8>, String>,
+    format: TableFormat,
+    stem: &str,
+) -> Result<Option<std::path::PathBuf>, String> {
+    let bytes = bytes?;
+    let (filter, ext) = match format {
+        TableFormat::Csv => ("CSV", "csv"),
+        TableFormat::Xlsx => ("Excel", "xlsx"),
+    };
+    let file = rfd::AsyncFileDialog::new()
+        .add_filter(filter, &[ext])
+        .set_file_name(format!("{stem}.{ext}"))
+        .save_file()
+        .await;
+    match file {
+        Some(f) => {
+            let path = f.path().to_owned();
+            std::fs::write(&path, bytes).map_err(|e| e.to_string())?;
+            Ok(Some(path))
+        }
+        None => Ok(None),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -381,32 +408,5 @@ mod tests {
         let csv = String::from_utf8(c.file(Lang::Bg, TableFormat::Csv).unwrap()).unwrap();
         assert!(csv.contains("Шапка") && csv.contains("Чаша") && !csv.contains("Тениска"));
         assert!(csv.lines().next().unwrap().contains(';'), "{csv}");
-    }
-}
-
-/// Ask where to save a table's file and write it there: the path, or `None` when the dialog
-/// was cancelled.
-pub(super) async fn save_with_dialog(
-    bytes: Result<Vec<u8>, String>,
-    format: TableFormat,
-    stem: &str,
-) -> Result<Option<std::path::PathBuf>, String> {
-    let bytes = bytes?;
-    let (filter, ext) = match format {
-        TableFormat::Csv => ("CSV", "csv"),
-        TableFormat::Xlsx => ("Excel", "xlsx"),
-    };
-    let file = rfd::AsyncFileDialog::new()
-        .add_filter(filter, &[ext])
-        .set_file_name(format!("{stem}.{ext}"))
-        .save_file()
-        .await;
-    match file {
-        Some(f) => {
-            let path = f.path().to_owned();
-            std::fs::write(&path, bytes).map_err(|e| e.to_string())?;
-            Ok(Some(path))
-        }
-        None => Ok(None),
     }
 }

@@ -762,6 +762,30 @@ impl App {
     }
 }
 
+/// Нощно сверяване: on or off, and its time.
+fn reconcile_row(
+    ui: &mut egui::Ui,
+    t: &crate::texts::Texts,
+    at: &mut Option<skladsync_engine::settings::DailyTime>,
+) {
+    let l = ui.label(t.reconcile_at);
+    ui.horizontal(|ui| {
+        let mut on = at.is_some();
+        if ui.checkbox(&mut on, "").labelled_by(l.id).changed() {
+            *at = on.then_some(skladsync_engine::settings::DailyTime { hour: 3, minute: 0 });
+        }
+        if let Some(time) = at {
+            let h = ui.label(t.hour);
+            ui.add(egui::DragValue::new(&mut time.hour).range(0..=23))
+                .labelled_by(h.id);
+            let m = ui.label(t.minute);
+            ui.add(egui::DragValue::new(&mut time.minute).range(0..=59))
+                .labelled_by(m.id);
+        }
+    });
+    ui.end_row();
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -802,28 +826,4 @@ mod tests {
         assert_eq!(access_file(&c).as_deref(), Some(r"C:\Data\Microinvest.mdb"));
         assert_eq!(access_file("DSN=x;"), None);
     }
-}
-
-/// Нощно сверяване: on or off, and its time.
-fn reconcile_row(
-    ui: &mut egui::Ui,
-    t: &crate::texts::Texts,
-    at: &mut Option<skladsync_engine::settings::DailyTime>,
-) {
-    let l = ui.label(t.reconcile_at);
-    ui.horizontal(|ui| {
-        let mut on = at.is_some();
-        if ui.checkbox(&mut on, "").labelled_by(l.id).changed() {
-            *at = on.then_some(skladsync_engine::settings::DailyTime { hour: 3, minute: 0 });
-        }
-        if let Some(time) = at {
-            let h = ui.label(t.hour);
-            ui.add(egui::DragValue::new(&mut time.hour).range(0..=23))
-                .labelled_by(h.id);
-            let m = ui.label(t.minute);
-            ui.add(egui::DragValue::new(&mut time.minute).range(0..=59))
-                .labelled_by(m.id);
-        }
-    });
-    ui.end_row();
 }
