@@ -77,12 +77,12 @@ pub async fn bench_latency(
     .await?;
     let object = wh.locations().await?[0].id;
     let mut server = Server::new("bench", "Latency", sandbox.base_url(), connection.clone());
-    server.export.object = Some(object);
+    server.export.object = Some(object.into());
     server.export.enabled = true;
     server.export.start = StartMode::Continuous {
         seconds: EXPORT_POLL_SECONDS,
     };
-    server.import.object = Some(object);
+    server.import.object = Some(object.into());
     server.import.enabled = true;
     server.import.start = StartMode::Continuous {
         seconds: IMPORT_POLL_SECONDS,

@@ -2,6 +2,7 @@
 
 mod latency;
 
+use skladsync_engine::ids::*;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -220,7 +221,7 @@ async fn bench_export(goods: usize) -> Result<()> {
         connection,
     );
     let objects = wh.locations().await?;
-    server.export.object = objects.first().map(|o| o.id);
+    server.export.object = objects.first().map(|o| o.id).map(Into::into);
     let secrets = MemorySecretStore::default();
     secrets.set(&server.shop.api_key, cloudcart_sandbox::DEFAULT_API_KEY)?;
     let shop = skladsync_engine::shop_client(&server, &secrets)?;
@@ -371,20 +372,20 @@ async fn bench_import(connection: Connection, orders: usize) -> Result<()> {
         format!("http://127.0.0.1:{port}"),
         connection,
     );
-    server.export.object = objects.first().map(|o| o.id);
+    server.export.object = objects.first().map(|o| o.id).map(Into::into);
     server.export.goods_groups = wh
         .goods_groups()
         .await?
         .into_iter()
         .filter(|g| g.depth() == 1 && g.id != group.id)
-        .map(|g| g.id)
+        .map(|g| g.id.into())
         .collect();
-    server.import.object = objects.first().map(|o| o.id);
-    server.import.active_user = wh.users().await?.first().map(|u| u.id);
+    server.import.object = objects.first().map(|o| o.id).map(Into::into);
+    server.import.active_user = wh.users().await?.first().map(|u| u.id).map(Into::into);
     server.import.special_goods = SpecialGoods {
-        delivery: Some(special[0]),
-        discount: Some(special[1]),
-        fee: Some(special[2]),
+        delivery: Some(special[0].into()),
+        discount: Some(special[1].into()),
+        fee: Some(special[2].into()),
     };
     let secrets = MemorySecretStore::default();
     secrets.set(&server.shop.api_key, cloudcart_sandbox::DEFAULT_API_KEY)?;
@@ -396,7 +397,11 @@ async fn bench_import(connection: Connection, orders: usize) -> Result<()> {
         .into_iter()
         .filter_map(|p| p.provider)
         .map(|provider| PaymentTypeMapping {
-            payment_type: if provider.contains("cod") { 1 } else { 3 },
+            payment_type: if provider.contains("cod") {
+                PaymentTypeId(1)
+            } else {
+                PaymentTypeId(3)
+            },
             provider,
         })
         .collect();

@@ -38,7 +38,7 @@ async fn special_good(
     code: &str,
     name: &str,
     vat_group_id: i64,
-) -> Result<i64> {
+) -> Result<skladsync_engine::GoodId> {
     Ok(wh
         .save_good(
             None,
@@ -54,7 +54,8 @@ async fn special_good(
                 group_id,
             },
         )
-        .await?)
+        .await?
+        .into())
 }
 
 /// The Склад Pro payment type for a shop payment provider key.
@@ -122,19 +123,24 @@ pub async fn start(data_dir: &Path, _reset: bool) -> Result<Demo> {
         .into_iter()
         .find(|g| g.name == "Магазини");
     let user = warehouse.users().await?.first().map(|u| u.id);
-    server.export.object = objects.first().map(|o| o.id);
-    server.export.object_groups = shops.map(|g| vec![g.id]).unwrap_or_default();
-    server.export.active_user = user;
+    server.export.object = objects.first().map(|o| o.id).map(Into::into);
+    server.export.object_groups = shops
+        .map(|g| vec![g.id])
+        .unwrap_or_default()
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    server.export.active_user = user.map(Into::into);
     // The service goods stay in Склад Pro: the shop gets the goods of the other groups.
     server.export.goods_groups = warehouse
         .goods_groups()
         .await?
         .into_iter()
         .filter(|g| g.depth() == 1 && g.id != services.id)
-        .map(|g| g.id)
+        .map(|g| g.id.into())
         .collect();
-    server.import.object = objects.first().map(|o| o.id);
-    server.import.active_user = user;
+    server.import.object = objects.first().map(|o| o.id).map(Into::into);
+    server.import.active_user = user.map(Into::into);
     server.import.special_goods = special;
     // Coffee and tea are at 9 % (VAT group 2): their share of a whole-order discount is a line
     // of a discount good at 9 %.
@@ -156,7 +162,7 @@ pub async fn start(data_dir: &Path, _reset: bool) -> Result<Demo> {
         .iter()
         .map(|p| PaymentTypeMapping {
             provider: p.provider.clone(),
-            payment_type: payment_type_for(&p.provider),
+            payment_type: (payment_type_for(&p.provider)).into(),
         })
         .collect();
     let mut all = settings.load()?;

@@ -284,7 +284,7 @@ mod tests {
             },
         );
         let n = with_setting(&s, "export.object", "3").unwrap();
-        assert_eq!(n.export.object, Some(3));
+        assert_eq!(n.export.object, Some(skladsync_engine::ObjectId(3)));
         let n = with_setting(&s, "import.sale_statuses", r#"["paid","completed"]"#).unwrap();
         assert_eq!(n.import.sale_statuses, vec!["paid", "completed"]);
         let n = with_setting(

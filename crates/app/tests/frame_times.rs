@@ -59,7 +59,7 @@ fn frame_times_during_a_big_export() {
 
     let file = SettingsFile::at(dir.path().join("settings.json"));
     let mut server = Server::new("bench", "Bench", sandbox.base_url(), connection);
-    server.export.object = objects.first().map(|o| o.id);
+    server.export.object = objects.first().map(|o| o.id).map(Into::into);
     let mut all = Settings::default();
     all.servers.push(server.clone());
     file.save(&all).unwrap();

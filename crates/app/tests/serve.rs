@@ -70,7 +70,7 @@ async fn serve_runs_attaches_refuses_a_second_copy_and_stops_cleanly_on_sigterm(
         sandbox.base_url(),
         Connection::Sqlite { path: db.clone() },
     );
-    server.export.object = Some(wh.locations().await.unwrap()[0].id);
+    server.export.object = Some(wh.locations().await.unwrap()[0].id.into());
     // Nothing starts by itself: the client starts the export.
     server.export.enabled = false;
     server.import.enabled = false;

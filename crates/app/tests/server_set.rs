@@ -88,7 +88,10 @@ async fn a_server_is_set_up_from_the_command_line_and_checked_against_the_databa
     assert_eq!(code, 2, "{out}{err}");
     assert!(out.contains("Обект за операции"), "{out}");
     let file = SettingsFile::at(&settings);
-    assert_eq!(file.load().unwrap().servers[0].export.object, Some(9999));
+    assert_eq!(
+        file.load().unwrap().servers[0].export.object,
+        Some(skladsync_engine::ObjectId(9999))
+    );
 
     // A real object: ready (exit code 0).
     let (code, out, err) = skladsync(
@@ -104,7 +107,10 @@ async fn a_server_is_set_up_from_the_command_line_and_checked_against_the_databa
         ],
     );
     assert_eq!(code, 0, "{out}{err}");
-    assert_eq!(file.load().unwrap().servers[0].export.object, Some(object));
+    assert_eq!(
+        file.load().unwrap().servers[0].export.object,
+        Some(object.into())
+    );
 
     // A value of the wrong kind and an unknown key change nothing (exit code 1).
     let before = std::fs::read_to_string(&settings).unwrap();

@@ -56,7 +56,7 @@ async fn checked_rows(dir: &Path) -> Vec<CorrespondenceRow> {
     c.close().await.unwrap();
     let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
     let mut server = Server::new("f1", "Файлове", sandbox.base_url(), connection);
-    server.export.object = Some(wh.locations().await.unwrap()[0].id);
+    server.export.object = Some(wh.locations().await.unwrap()[0].id.into());
     let secrets = MemorySecretStore::default();
     secrets
         .set(&server.shop.api_key, sandbox.api_key())

@@ -139,7 +139,13 @@ fn create_rename_fill_settings_and_they_survive_a_restart() {
     assert_eq!(saved.servers[0].name, "Магазин Витоша");
     assert_eq!(
         saved.servers[0].server_type,
-        "Warehouse Pro Import Export CloudCart"
+        skladsync_engine::ServerType::WarehouseProCloudCart
+    );
+    // Kept under the name Utility Center uses.
+    let text = std::fs::read_to_string(file.path()).unwrap();
+    assert!(
+        text.contains("\"server_type\": \"Warehouse Pro Import Export CloudCart\""),
+        "{text}"
     );
 
     // Редакция renames it.

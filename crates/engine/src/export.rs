@@ -42,7 +42,7 @@ pub struct WarehouseSide {
 pub async fn quantity_objects(wh: &Warehouse, server: &Server) -> Result<Vec<i64>, EngineError> {
     let export = &server.export;
     if export.object_groups.is_empty() {
-        return export.object.map(|o| vec![o]).ok_or_else(|| {
+        return export.object.map(|o| vec![o.get()]).ok_or_else(|| {
             EngineError::InvalidSettings(vec![SettingProblem {
                 field: SettingField::ExportObject,
                 issue: SettingIssue::ChooseObjectOrGroup,
@@ -53,7 +53,7 @@ pub async fn quantity_objects(wh: &Warehouse, server: &Server) -> Result<Vec<i64
         .locations()
         .await?
         .into_iter()
-        .filter(|o| export.object_groups.contains(&o.group_id))
+        .filter(|o| export.object_groups.iter().any(|g| *g == o.group_id))
         .map(|o| o.id)
         .collect();
     if objects.is_empty() {
@@ -130,11 +130,9 @@ pub async fn read_warehouse_of(
     let objects = quantity_objects(wh, server).await?;
     let group = price_group(wh, server).await?;
     // Goods and quantities are read on two connections at once.
+    let groups = crate::ids::numbers(&export.goods_groups);
     let (read, quantities) = match only {
-        None => tokio::try_join!(
-            wh.goods(&export.goods_groups, group),
-            wh.quantities(&objects)
-        )?,
+        None => tokio::try_join!(wh.goods(&groups, group), wh.quantities(&objects))?,
         Some(ids) => tokio::try_join!(wh.goods_by_id(ids, group), wh.quantities_of(&objects, ids))?,
     };
     let problem = |p: &skladsync_warehouse::DataProblem| {
@@ -229,7 +227,7 @@ pub async fn read_warehouse_of(
         .filter(|id| !groups.iter().any(|g| g.id == **id))
     {
         problems.push(ItemProblem::new(
-            Item::GoodsGroup { id: *missing },
+            Item::GoodsGroup { id: missing.get() },
             ExportProblem::GoodsGroupGone,
         ));
     }

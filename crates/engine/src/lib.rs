@@ -13,6 +13,10 @@ mod error;
 mod events;
 pub mod export;
 mod handle;
+pub mod ids;
+pub use ids::{
+    GoodId, GoodsGroupId, ObjectGroupId, ObjectId, PaymentTypeId, ServerType, UserId, VatGroupId,
+};
 mod journal;
 pub mod lookups;
 pub mod orders;

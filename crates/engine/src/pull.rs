@@ -31,7 +31,7 @@ pub fn mapped_vat_group(product: &Product, mapping: &[VatClassMapping]) -> Optio
     mapping
         .iter()
         .find(|m| m.shop_class.trim().eq_ignore_ascii_case(class))
-        .map(|m| m.vat_group)
+        .map(|m| m.vat_group.get())
 }
 
 fn key_of_variant(v: &Variant, compare_by: CompareBy) -> Option<String> {
@@ -155,7 +155,7 @@ pub async fn run_pull(
         .ok_or_else(|| {
             EngineError::InvalidSettings(vec![SettingProblem {
                 field: SettingField::ImportObject,
-                issue: SettingIssue::NoSuchObject { id: object },
+                issue: SettingIssue::NoSuchObject { id: object.get() },
             }])
         })?;
     reporter.phase(Phase::ReadingShopProducts);

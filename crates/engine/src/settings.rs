@@ -15,6 +15,10 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// The only server type there is (the label Utility Center shows).
 pub const SERVER_TYPE: &str = "Warehouse Pro Import Export CloudCart";
 
+pub use crate::ids::{
+    GoodId, GoodsGroupId, ObjectGroupId, ObjectId, PaymentTypeId, ServerType, UserId, VatGroupId,
+};
+
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
     #[error("cannot read the settings file {path}: {source}")]
@@ -97,8 +101,8 @@ pub struct Server {
     /// Stable id (used for secrets, the journal and the run lock); the name may change.
     pub id: String,
     pub name: String,
-    #[serde(default = "server_type")]
-    pub server_type: String,
+    #[serde(default)]
+    pub server_type: ServerType,
     pub shop: ShopSettings,
     pub warehouse: WarehouseSettings,
     #[serde(default)]
@@ -107,10 +111,6 @@ pub struct Server {
     pub import: ImportSettings,
     #[serde(default)]
     pub export: ExportSettings,
-}
-
-fn server_type() -> String {
-    SERVER_TYPE.to_owned()
 }
 
 impl Server {
@@ -134,7 +134,7 @@ impl Server {
             },
             id,
             name: name.into(),
-            server_type: server_type(),
+            server_type: ServerType::default(),
             compare_by: CompareBy::default(),
             import: ImportSettings::default(),
             export: ExportSettings::default(),
@@ -222,9 +222,9 @@ pub struct ImportSettings {
     pub enabled: bool,
     pub start: StartMode,
     /// Активен потребител в Склад Pro.
-    pub active_user: Option<i64>,
+    pub active_user: Option<UserId>,
     /// Обект за операции.
-    pub object: Option<i64>,
+    pub object: Option<ObjectId>,
     /// Изтегляне на стоки от CloudCart: turns itself off after a successful pull.
     pub pull_products: bool,
     /// Цени в евро.
@@ -251,7 +251,7 @@ pub struct ImportSettings {
     /// goods carry several rates gets one discount line per rate, each of a discount good of
     /// that rate (the one in `special_goods` or one of these).
     #[serde(default)]
-    pub discount_goods_other_rates: Vec<i64>,
+    pub discount_goods_other_rates: Vec<GoodId>,
     /// An order with more lines than this is not imported (it waits in the queue with the
     /// reason): a guard against a broken or absurd order.
     #[serde(default = "default_max_lines")]
@@ -305,15 +305,15 @@ impl Default for ImportSettings {
 pub struct PaymentTypeMapping {
     /// The shop's payment provider key, e.g. `cod`, `bank_transfer`.
     pub provider: String,
-    pub payment_type: i64,
+    pub payment_type: PaymentTypeId,
 }
 
 /// The goods Склад Pro lines for delivery, a whole-order discount and a fee are written with.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SpecialGoods {
-    pub delivery: Option<i64>,
-    pub discount: Option<i64>,
-    pub fee: Option<i64>,
+    pub delivery: Option<GoodId>,
+    pub discount: Option<GoodId>,
+    pub fee: Option<GoodId>,
 }
 
 /// What the shop gets as a product's quantity.
@@ -357,13 +357,13 @@ pub enum PriceSource {
 pub struct ExportSettings {
     pub enabled: bool,
     pub start: StartMode,
-    pub active_user: Option<i64>,
+    pub active_user: Option<UserId>,
     /// Групи обекти за количества; empty: the object for operations.
-    pub object_groups: Vec<i64>,
+    pub object_groups: Vec<ObjectGroupId>,
     /// Групи от стоки (with their sub-groups); empty: all goods.
-    pub goods_groups: Vec<i64>,
+    pub goods_groups: Vec<GoodsGroupId>,
     /// Обект за операции.
-    pub object: Option<i64>,
+    pub object: Option<ObjectId>,
     /// Експорт стоки от Склад Pro: create shop products for goods the shop lacks.
     pub export_goods: bool,
     /// Експорт количества от Склад Pro.
@@ -414,7 +414,7 @@ impl Default for ExportSettings {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VatClassMapping {
     pub shop_class: String,
-    pub vat_group: i64,
+    pub vat_group: VatGroupId,
 }
 
 /// Where the settings live: one file per installation.

@@ -113,7 +113,8 @@ pub async fn validate(
             object: F::ExportObject,
             prices_in_eur: F::ExportPricesInEur,
         };
-        out.common(fields, e.active_user, e.object, e.prices_in_eur, &facts);
+        let (user, object) = (e.active_user.map(|u| u.get()), e.object.map(|o| o.get()));
+        out.common(fields, user, object, e.prices_in_eur, &facts);
         if e.object.is_none() && e.object_groups.is_empty() {
             out.add(F::ExportObject, I::ChooseObjectOrGroup);
         }
@@ -123,7 +124,7 @@ pub async fn validate(
             .iter()
             .filter(|og| !object_groups.iter().any(|x| x.id == **og))
         {
-            out.add(F::ExportObjectGroups, I::NoSuchObjectGroup { id: *og });
+            out.add(F::ExportObjectGroups, I::NoSuchObjectGroup { id: og.get() });
         }
         // A goods group that no longer exists is reported by the export itself, which goes on
         // with the other groups.
@@ -133,7 +134,12 @@ pub async fn validate(
             .iter()
             .filter(|m| !vat.iter().any(|v| v.id == m.vat_group))
         {
-            out.add(F::ExportVatClasses, I::NoSuchVatGroup { id: m.vat_group });
+            out.add(
+                F::ExportVatClasses,
+                I::NoSuchVatGroup {
+                    id: m.vat_group.get(),
+                },
+            );
         }
     }
 
@@ -144,7 +150,8 @@ pub async fn validate(
             object: F::ImportObject,
             prices_in_eur: F::ImportPricesInEur,
         };
-        out.common(fields, i.active_user, i.object, i.prices_in_eur, &facts);
+        let (user, object) = (i.active_user.map(|u| u.get()), i.object.map(|o| o.get()));
+        out.common(fields, user, object, i.prices_in_eur, &facts);
         if i.object.is_none() {
             out.add(F::ImportObject, I::ChooseObject);
         }
@@ -185,7 +192,9 @@ pub async fn validate(
             {
                 out.add(
                     F::ImportPaymentTypes,
-                    I::NoSuchPaymentType { id: m.payment_type },
+                    I::NoSuchPaymentType {
+                        id: m.payment_type.get(),
+                    },
                 );
             }
             if let Err(e) = i.time_zone.zone() {

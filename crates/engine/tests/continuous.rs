@@ -45,7 +45,7 @@ async fn a_sale_reaches_the_shop_and_quiet_polls_cost_nothing() {
     .unwrap();
     let mut server = Server::new("c1", "Непрекъснато", sandbox.base_url(), connection);
     let object = wh.locations().await.unwrap()[0].id;
-    server.export.object = Some(object);
+    server.export.object = Some(object.into());
     server.export.enabled = true;
     server.export.start = StartMode::Continuous { seconds: 1 };
     server.import.enabled = false;
@@ -183,7 +183,7 @@ async fn the_reconciliation_sets_right_what_the_shop_holds_and_lists_it() {
     .await
     .unwrap();
     let mut server = Server::new("r1", "Сверяване", sandbox.base_url(), connection);
-    server.export.object = Some(wh.locations().await.unwrap()[0].id);
+    server.export.object = Some(wh.locations().await.unwrap()[0].id.into());
     // Without the order import (with it, the reconciliation takes the orders in first).
     server.import.enabled = false;
     let secrets = MemorySecretStore::default();

@@ -50,8 +50,8 @@ async fn fixture(goods: usize) -> Fixture {
         .into_iter()
         .find(|g| g.name == "Магазини")
         .unwrap();
-    server.export.object_groups = vec![shops.id];
-    server.export.object = Some(wh.locations().await.unwrap()[0].id);
+    server.export.object_groups = vec![shops.id.into()];
+    server.export.object = Some(wh.locations().await.unwrap()[0].id.into());
     let secrets = MemorySecretStore::default();
     secrets
         .set(&server.shop.api_key, sandbox.api_key())
@@ -116,7 +116,12 @@ impl Fixture {
             .await
             .unwrap()
             .into_iter()
-            .filter(|o| self.server.export.object_groups.contains(&o.group_id))
+            .filter(|o| {
+                self.server
+                    .export
+                    .object_groups
+                    .contains(&o.group_id.into())
+            })
             .map(|o| o.id)
             .collect();
         self.wh
@@ -209,7 +214,7 @@ async fn first_export_creates_products_with_variants_then_only_changes_are_writt
             .await
             .unwrap()
             .into_iter()
-            .find(|o| f.server.export.object_groups.contains(&o.group_id))
+            .find(|o| f.server.export.object_groups.contains(&o.group_id.into()))
             .unwrap();
     let before = f.expected_quantity(sold.id).await;
     f.wh.create_document(&NewDocument {
@@ -371,7 +376,7 @@ async fn goods_that_leave_the_groups_are_set_to_zero_when_asked() {
     let groups = f.wh.goods_groups().await.unwrap();
     // Keep only the clothes tree: everything else left the chosen groups.
     let clothes = groups.iter().find(|g| g.code == "AAA").unwrap().id;
-    f.server.export.goods_groups = vec![clothes];
+    f.server.export.goods_groups = vec![clothes.into()];
     let in_scope: Vec<i64> =
         f.wh.goods(&[clothes], PriceGroup::RETAIL)
             .await
@@ -483,7 +488,7 @@ async fn five_variants_make_one_product_and_come_back_as_five_goods() {
         })
         .await
         .unwrap();
-    f.server.import.object = Some(empty.locations().await.unwrap()[0].id);
+    f.server.import.object = Some(empty.locations().await.unwrap()[0].id.into());
     let shop = shop_client(&f.server, &f.secrets).unwrap();
     let pulled = skladsync_engine::pull::run_pull(
         &empty,
@@ -577,10 +582,10 @@ async fn bad_goods_are_reported_and_the_rest_goes_on() {
     f.wh.save_good(Some(nine.id), &data).await.unwrap();
     f.server.export.vat_classes = vec![skladsync_engine::settings::VatClassMapping {
         shop_class: "standard".into(),
-        vat_group: 1,
+        vat_group: VatGroupId(1),
     }];
     // A goods group that no longer exists, next to one that does.
-    f.server.export.goods_groups = vec![99_999];
+    f.server.export.goods_groups = vec![99_999.into()];
     let all_groups: Vec<i64> =
         f.wh.goods_groups()
             .await
@@ -588,7 +593,10 @@ async fn bad_goods_are_reported_and_the_rest_goes_on() {
             .iter()
             .map(|g| g.id)
             .collect();
-    f.server.export.goods_groups.extend(all_groups);
+    f.server
+        .export
+        .goods_groups
+        .extend(all_groups.into_iter().map(GoodsGroupId::from));
 
     let s = f.export(false).await;
     let about = |id: i64| s.problems.iter().find(|p| good_of(&p.item) == Some(id));
@@ -650,7 +658,7 @@ async fn stock_formula_euro_prices_and_export_switches_shape_what_the_shop_gets(
     let journal = Journal::open(&dir.path().join("j.db")).await.unwrap();
     let object = wh.locations().await.unwrap()[0].id;
     let mut server = Server::new("eur", "EUR", sandbox.base_url(), connection);
-    server.export.object = Some(object);
+    server.export.object = Some(object.into());
     server.export.prices_in_eur = true;
     server.export.stock_formula = skladsync_engine::settings::StockFormula::OnHandMinusOrders;
     let secrets = MemorySecretStore::default();
@@ -760,7 +768,7 @@ async fn stock_formula_euro_prices_and_export_switches_shape_what_the_shop_gets(
         })
         .await
         .unwrap();
-    eur_server.export.object = Some(eur_wh.locations().await.unwrap()[0].id);
+    eur_server.export.object = Some(eur_wh.locations().await.unwrap()[0].id.into());
     let problems = skladsync_engine::validate::validate(&eur_wh, &eur_server, Task::Export)
         .await
         .unwrap();

@@ -44,7 +44,7 @@ async fn documents_paid_rows_and_the_cash_book_are_dated_by_the_sofia_day() {
             .into_iter()
             .find(|t| t.is_cash())
             .unwrap();
-    f.server.import.payment_types[1].payment_type = cash.id;
+    f.server.import.payment_types[1].payment_type = cash.id.into();
     let (variant, _) = f.variant_of_vat_group(1).await;
     let id = f.place(PlaceOrder {
         lines: vec![line(variant, 1.0)],
@@ -262,7 +262,7 @@ async fn mixed_rates_discount_and_delivery(with_vat: bool, mysql: bool) {
         )),
         "{q:?}"
     );
-    f.server.import.discount_goods_other_rates = vec![discount9];
+    f.server.import.discount_goods_other_rates = vec![discount9.into()];
     let s = orders::retry_queued(
         &f.wh,
         &f.client(),

@@ -42,8 +42,8 @@ fn server_for(
     object: i64,
 ) -> (Server, MemorySecretStore) {
     let mut server = Server::new("f1", "Тест", sandbox.base_url(), connection);
-    server.import.object = Some(object);
-    server.export.object = Some(object);
+    server.import.object = Some(object.into());
+    server.export.object = Some(object.into());
     let secrets = MemorySecretStore::default();
     secrets
         .set(&server.shop.api_key, sandbox.api_key())
@@ -109,11 +109,11 @@ async fn pulled_goods_take_the_mapped_vat_group_and_keep_barcode_2() {
     server.export.vat_classes = vec![
         VatClassMapping {
             shop_class: "standard".into(),
-            vat_group: 1,
+            vat_group: VatGroupId(1),
         },
         VatClassMapping {
             shop_class: "Reduced".into(),
-            vat_group: reduced,
+            vat_group: reduced.into(),
         },
     ];
     let shop = shop_client(&server, &secrets).unwrap();
@@ -229,9 +229,9 @@ async fn an_orders_partner_keeps_its_data_and_the_run_names_the_user() {
         special.push(wh.save_good(None, &data).await.unwrap());
     }
     server.import.special_goods = SpecialGoods {
-        delivery: Some(special[0]),
-        discount: Some(special[1]),
-        fee: Some(special[2]),
+        delivery: Some(special[0].into()),
+        discount: Some(special[1].into()),
+        fee: Some(special[2].into()),
     };
     let cod = wh
         .payment_types()
@@ -243,7 +243,7 @@ async fn an_orders_partner_keeps_its_data_and_the_run_names_the_user() {
         .id;
     server.import.payment_types = vec![PaymentTypeMapping {
         provider: "cod".into(),
-        payment_type: cod,
+        payment_type: cod.into(),
     }];
     let journal = Journal::open(&dir.path().join("journal.db")).await.unwrap();
     let shop = shop_client(&server, &secrets).unwrap();

@@ -203,7 +203,7 @@ async fn the_warehouse_reports_each_shortage_typed() {
     let sale = |lines: Vec<NewLine>| NewDocument {
         kind: DocumentKind::Sale,
         object_id: f.object,
-        user_id: f.server.import.active_user.unwrap(),
+        user_id: f.server.import.active_user.unwrap().get(),
         partner: PartnerChoice::Existing(2),
         date: Utc::now().date_naive(),
         lines,
@@ -283,7 +283,7 @@ async fn concurrent_sales_never_take_the_stock_below_zero(mysql: bool) {
         let doc = NewDocument {
             kind: DocumentKind::Sale,
             object_id: f.object,
-            user_id: f.server.import.active_user.unwrap(),
+            user_id: f.server.import.active_user.unwrap().get(),
             partner: PartnerChoice::Existing(2),
             date: Utc::now().date_naive(),
             lines: vec![NewLine {

@@ -40,8 +40,8 @@ async fn fixture(goods: usize) -> Fixture {
     let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
     let mut server = Server::new("g1", "Тест", sandbox.base_url(), connection);
     let objects = wh.locations().await.unwrap();
-    server.export.object = Some(objects[0].id);
-    server.import.object = Some(objects[0].id);
+    server.export.object = Some(objects[0].id.into());
+    server.import.object = Some(objects[0].id.into());
     let secrets = Arc::new(MemorySecretStore::default());
     secrets
         .set(&server.shop.api_key, sandbox.api_key())

@@ -43,7 +43,7 @@ async fn export_and_pull_on_mariadb() {
     .unwrap();
     let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
     let mut server = Server::new("m1", "MariaDB", sandbox.base_url(), connection);
-    server.export.object = Some(wh.locations().await.unwrap()[0].id);
+    server.export.object = Some(wh.locations().await.unwrap()[0].id.into());
     let secrets = MemorySecretStore::default();
     secrets
         .set(&server.shop.api_key, sandbox.api_key())
@@ -109,7 +109,7 @@ async fn export_and_pull_on_mariadb() {
         })
         .await
         .unwrap();
-    server.import.object = Some(empty.locations().await.unwrap()[0].id);
+    server.import.object = Some(empty.locations().await.unwrap()[0].id.into());
     let pulled = pull::run_pull(
         &empty,
         &shop,

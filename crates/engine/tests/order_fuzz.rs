@@ -5,6 +5,7 @@
 //! As an ordinary test it is a short smoke (`SMOKE_CASES` pages). `cargo xtask fuzz --minutes N`
 //! runs it for N minutes (`SKLADSYNC_FUZZ_SECONDS`); `SKLADSYNC_FUZZ_SEED` repeats a run.
 
+use skladsync_engine::ids::*;
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
@@ -98,17 +99,17 @@ fn settings(rng: &mut Rng) -> ImportSettings {
         payment_types: vec![
             PaymentTypeMapping {
                 provider: "cod".into(),
-                payment_type: 1,
+                payment_type: PaymentTypeId(1),
             },
             PaymentTypeMapping {
                 provider: "borica".into(),
-                payment_type: 3,
+                payment_type: PaymentTypeId(3),
             },
         ],
         special_goods: SpecialGoods {
-            delivery: Some(20),
-            discount: rng.chance(90).then_some(21),
-            fee: Some(22),
+            delivery: Some(GoodId(20)),
+            discount: rng.chance(90).then_some(GoodId(21)),
+            fee: Some(GoodId(22)),
         },
         sale_statuses: vec!["paid".into()],
         max_lines: if rng.chance(10) { 3 } else { 500 },

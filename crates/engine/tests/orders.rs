@@ -73,15 +73,15 @@ async fn fixture_on(
     let journal = Journal::open(&dir.path().join("journal.db")).await.unwrap();
     let mut server = Server::new("t1", "Тест", sandbox.base_url(), connection);
     let object = wh.locations().await.unwrap()[0].id;
-    server.export.object = Some(object);
-    server.import.object = Some(object);
+    server.export.object = Some(object.into());
+    server.import.object = Some(object.into());
     server.import.active_user = wh
         .users()
         .await
         .unwrap()
         .into_iter()
         .find(|u| u.id > 1)
-        .map(|u| u.id);
+        .map(|u| u.id.into());
     let group_id = wh
         .goods_groups()
         .await
@@ -114,24 +114,24 @@ async fn fixture_on(
         .await
         .unwrap();
     server.import.special_goods = SpecialGoods {
-        delivery: Some(delivery),
-        discount: Some(discount),
-        fee: Some(fee),
+        delivery: Some(delivery.into()),
+        discount: Some(discount.into()),
+        fee: Some(fee.into()),
     };
     let types = wh.payment_types().await.unwrap();
     let by_name = |n: &str| types.iter().find(|t| t.name == n).unwrap().id;
     server.import.payment_types = vec![
         PaymentTypeMapping {
             provider: "cod".into(),
-            payment_type: by_name("Наложен платеж"),
+            payment_type: (by_name("Наложен платеж")).into(),
         },
         PaymentTypeMapping {
             provider: "borica".into(),
-            payment_type: by_name("Дебитна/Кредитна карта"),
+            payment_type: (by_name("Дебитна/Кредитна карта")).into(),
         },
         PaymentTypeMapping {
             provider: "bank_transfer".into(),
-            payment_type: by_name("Превод по сметка"),
+            payment_type: (by_name("Превод по сметка")).into(),
         },
     ];
     let secrets = MemorySecretStore::default();
@@ -595,7 +595,7 @@ async fn delivery_and_a_whole_order_discount_are_lines_of_the_special_goods() {
         .await
         .unwrap();
     let mut server = f.server.clone();
-    server.import.discount_goods_other_rates = vec![discount9];
+    server.import.discount_goods_other_rates = vec![discount9.into()];
     let s = f.import_with(&server, false).await;
     assert_eq!(s.created, 1, "{:?}", s.problems);
     let d = &f.docs(id).await[0];
@@ -730,7 +730,7 @@ async fn an_order_becomes_a_sale_at_a_sale_status_with_its_paid_row() {
     let stock = |rows: Vec<Row>| rows[0].float(0).unwrap();
     let q_sql = "SELECT `Qtty` FROM `store` WHERE `ObjectID` = ? AND `GoodID` = ?";
     let before = stock(
-        f.wh.query(q_sql, &[Value::Int(object), Value::Int(good)])
+        f.wh.query(q_sql, &[Value::Int(object.get()), Value::Int(good)])
             .await
             .unwrap(),
     );
@@ -745,7 +745,7 @@ async fn an_order_becomes_a_sale_at_a_sale_status_with_its_paid_row() {
     assert_eq!(sale.total, f.shop_total(id));
     assert_eq!(sale.partner_id, order_doc.partner_id);
     let after = stock(
-        f.wh.query(q_sql, &[Value::Int(object), Value::Int(good)])
+        f.wh.query(q_sql, &[Value::Int(object.get()), Value::Int(good)])
             .await
             .unwrap(),
     );
@@ -832,8 +832,8 @@ async fn supto_gives_each_order_one_usn_in_the_warehouse_and_in_the_shop() {
     let goods = f.matched_variants().await;
     f.wh.create_document(&NewDocument {
         kind: DocumentKind::Order,
-        object_id: server.import.object.unwrap(),
-        user_id: server.import.active_user.unwrap(),
+        object_id: server.import.object.unwrap().get(),
+        user_id: server.import.active_user.unwrap().get(),
         partner: PartnerChoice::Upsert {
             keys: vec![],
             data: Box::new(PartnerData {
@@ -953,8 +953,8 @@ async fn an_order_that_already_carries_a_usn_keeps_it_and_is_not_imported_twice(
     let v = f.matched_variants().await;
     f.wh.create_document(&NewDocument {
         kind: DocumentKind::Order,
-        object_id: server.import.object.unwrap(),
-        user_id: server.import.active_user.unwrap(),
+        object_id: server.import.object.unwrap().get(),
+        user_id: server.import.active_user.unwrap().get(),
         partner: PartnerChoice::Upsert {
             keys: vec![],
             data: Box::new(PartnerData {
@@ -1065,7 +1065,7 @@ async fn a_conversion_interrupted_after_the_sale_was_written_is_finished_not_rep
         f.wh.create_document(&NewDocument {
             kind: DocumentKind::Sale,
             object_id: order_doc.object_id,
-            user_id: server.import.active_user.unwrap(),
+            user_id: server.import.active_user.unwrap().get(),
             partner: PartnerChoice::Existing(order_doc.partner_id),
             date: chrono::Utc::now().date_naive(),
             lines: order_doc
@@ -1079,7 +1079,7 @@ async fn a_conversion_interrupted_after_the_sale_was_written_is_finished_not_rep
                 })
                 .collect(),
             reference: orders::shop_reference(&f.host(), &id.to_string()),
-            payment_type_id: server.import.payment_types[0].payment_type,
+            payment_type_id: server.import.payment_types[0].payment_type.get(),
             paid: vec![],
             usn: None,
             converts_order: None,
@@ -1361,7 +1361,7 @@ async fn changed_lines_of_an_imported_order_replace_the_order_documents_lines() 
         after[0]
             .lines
             .iter()
-            .any(|l| Some(l.good_id) == server.import.special_goods.fee)
+            .any(|l| Some(l.good_id) == server.import.special_goods.fee.map(|i| i.get()))
     );
     assert!(!after[0].lines.iter().any(|l| l.good_id == f.delivery));
     assert_eq!(after[0].total, before.total);

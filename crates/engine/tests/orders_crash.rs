@@ -89,15 +89,15 @@ async fn killed_many_times(supto: bool, kill_times: usize) {
     let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
     let mut server = Server::new("crash", "Срив", sandbox.base_url(), connection);
     let object = wh.locations().await.unwrap()[0].id;
-    server.export.object = Some(object);
-    server.import.object = Some(object);
+    server.export.object = Some(object.into());
+    server.import.object = Some(object.into());
     server.import.active_user = wh
         .users()
         .await
         .unwrap()
         .into_iter()
         .find(|u| u.id > 1)
-        .map(|u| u.id);
+        .map(|u| u.id.into());
     let group_id = wh
         .goods_groups()
         .await
@@ -124,8 +124,8 @@ async fn killed_many_times(supto: bool, kill_times: usize) {
         .await
         .unwrap();
     server.import.special_goods = SpecialGoods {
-        delivery: Some(delivery),
-        discount: Some(delivery),
+        delivery: Some(delivery.into()),
+        discount: Some(delivery.into()),
         fee: None,
     };
     // The seed's coffee and tea are at 9 % (VAT group 2): their share of a discount needs a
@@ -146,18 +146,19 @@ async fn killed_many_times(supto: bool, kill_times: usize) {
             },
         )
         .await
-        .unwrap(),
+        .unwrap()
+        .into(),
     ];
     let types = wh.payment_types().await.unwrap();
     let by_name = |n: &str| types.iter().find(|t| t.name == n).unwrap().id;
     server.import.payment_types = vec![
         PaymentTypeMapping {
             provider: "cod".into(),
-            payment_type: by_name("Наложен платеж"),
+            payment_type: (by_name("Наложен платеж")).into(),
         },
         PaymentTypeMapping {
             provider: "borica".into(),
-            payment_type: by_name("Дебитна/Кредитна карта"),
+            payment_type: (by_name("Дебитна/Кредитна карта")).into(),
         },
     ];
     if supto {

@@ -48,9 +48,9 @@ async fn fixture(seed_goods: usize, shop: Seed) -> Fixture {
     .unwrap();
     let mut server = Server::new("p1", "Тест", sandbox.base_url(), connection);
     let objects = wh.locations().await.unwrap();
-    server.import.object = Some(objects[0].id);
+    server.import.object = Some(objects[0].id.into());
     server.import.pull_products = true;
-    server.export.object = Some(objects[0].id);
+    server.export.object = Some(objects[0].id.into());
     let secrets = Arc::new(MemorySecretStore::default());
     secrets
         .set(&server.shop.api_key, sandbox.api_key())
@@ -431,7 +431,7 @@ async fn the_runner_runs_a_task_and_reports_progress_and_history() {
     // Wrong settings, saved through the engine (the only writer of the file), fail the next
     // run with a clear message, and nothing is written.
     let mut changed = f.server.clone();
-    changed.export.object = Some(9_999);
+    changed.export.object = Some(9_999.into());
     handle.send(Command::SaveServer {
         server: Box::new(changed),
     });
@@ -443,7 +443,7 @@ async fn the_runner_runs_a_task_and_reports_progress_and_history() {
     assert_eq!(replies.last(), Some(&Reply::Done), "the save was answered");
     assert_eq!(
         f.file.load().unwrap().servers[0].export.object,
-        Some(9_999),
+        Some(ObjectId(9_999)),
         "the engine saved the file"
     );
     f.sandbox.state().clear_request_log();
@@ -518,7 +518,7 @@ async fn supto_settings_are_required_on_a_supto_database_and_refused_on_a_normal
         .await
         .unwrap();
     let mut server = Server::new("s", "СУПТО", "http://127.0.0.1:1", supto_conn);
-    server.import.object = Some(supto.locations().await.unwrap()[0].id);
+    server.import.object = Some(supto.locations().await.unwrap()[0].id.into());
     let fields = |problems: Vec<SettingProblem>| -> Vec<SettingField> {
         problems.into_iter().map(|p| p.field).collect()
     };
@@ -536,7 +536,7 @@ async fn supto_settings_are_required_on_a_supto_database_and_refused_on_a_normal
     }
     server.import.fiscal_device = Some("DT000600".into());
     server.import.operator_code = Some("0001".into());
-    server.import.active_user = Some(supto.users().await.unwrap()[0].id);
+    server.import.active_user = Some(supto.users().await.unwrap()[0].id.into());
     let ok = skladsync_engine::validate::validate(&supto, &server, Task::OrderImport)
         .await
         .unwrap();
@@ -571,7 +571,7 @@ async fn supto_settings_are_required_on_a_supto_database_and_refused_on_a_normal
         .await
         .unwrap();
     server.warehouse.connection = normal_conn;
-    server.import.object = Some(normal.locations().await.unwrap()[0].id);
+    server.import.object = Some(normal.locations().await.unwrap()[0].id.into());
     server.import.active_user = None;
     server.import.operator_code = None;
     let refused = skladsync_engine::validate::validate(&normal, &server, Task::OrderImport)

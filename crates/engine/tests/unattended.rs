@@ -80,15 +80,15 @@ async fn base(db: Db) -> Base {
         connection.clone(),
     );
     let object = wh.locations().await.unwrap()[0].id;
-    server.export.object = Some(object);
-    server.import.object = Some(object);
+    server.export.object = Some(object.into());
+    server.import.object = Some(object.into());
     server.import.active_user = wh
         .users()
         .await
         .unwrap()
         .into_iter()
         .find(|u| u.id > 1)
-        .map(|u| u.id);
+        .map(|u| u.id.into());
     let group_id = wh
         .goods_groups()
         .await
@@ -115,20 +115,20 @@ async fn base(db: Db) -> Base {
         .await
         .unwrap();
     server.import.special_goods = SpecialGoods {
-        delivery: Some(delivery),
-        discount: Some(delivery),
-        fee: Some(delivery),
+        delivery: Some(delivery.into()),
+        discount: Some(delivery.into()),
+        fee: Some(delivery.into()),
     };
     let types = wh.payment_types().await.unwrap();
     let by_name = |n: &str| types.iter().find(|t| t.name == n).unwrap().id;
     server.import.payment_types = vec![
         PaymentTypeMapping {
             provider: "cod".into(),
-            payment_type: by_name("Наложен платеж"),
+            payment_type: (by_name("Наложен платеж")).into(),
         },
         PaymentTypeMapping {
             provider: "borica".into(),
-            payment_type: by_name("Дебитна/Кредитна карта"),
+            payment_type: (by_name("Дебитна/Кредитна карта")).into(),
         },
     ];
     Base {
@@ -839,7 +839,7 @@ async fn the_sweep_by_date_catches_an_order_the_watermark_missed() {
         doc.kind,
         doc.number,
         doc.object_id,
-        shop.server.import.active_user.unwrap(),
+        shop.server.import.active_user.unwrap().get(),
     )
     .await
     .unwrap();

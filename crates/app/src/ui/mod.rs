@@ -950,7 +950,7 @@ impl App {
                         !self.home && self.selected.as_deref() == Some(s.id.as_str()),
                         text,
                     )
-                    .on_hover_text(&s.server_type);
+                    .on_hover_text(s.server_type.name());
                 if r.clicked() {
                     clicked = Some(s.id.clone());
                 }

@@ -477,7 +477,7 @@ impl App {
                                     i.payment_types.push(
                                         skladsync_engine::settings::PaymentTypeMapping {
                                             provider: key.clone(),
-                                            payment_type: pt,
+                                            payment_type: pt.into(),
                                         },
                                     );
                                 }
@@ -728,7 +728,7 @@ impl App {
                                 .width(220.0)
                                 .show_ui(ui, |ui| {
                                     for (gid, name) in groups {
-                                        ui.selectable_value(&mut m.vat_group, *gid, name);
+                                        ui.selectable_value(&mut m.vat_group, (*gid).into(), name);
                                     }
                                 })
                                 .response
@@ -753,8 +753,8 @@ impl App {
                     vat_group: wh
                         .as_ref()
                         .and_then(|w| w.vat_groups.first())
-                        .map(|g| g.id)
-                        .unwrap_or(1),
+                        .map_or(1, |g| g.id)
+                        .into(),
                 });
             }
         });

@@ -55,7 +55,7 @@ pub fn check_row(ui: &mut egui::Ui, label: &str, value: &mut bool) {
 }
 
 /// Choose one of `items` (id, name); `None` items: the list is not loaded, show the id.
-pub fn pick_one(
+fn pick_one_raw(
     ui: &mut egui::Ui,
     t: &Texts,
     label: &str,
@@ -97,7 +97,7 @@ pub fn pick_one(
 }
 
 /// Choose any of `items`; empty = all / none as `empty_text` says.
-pub fn pick_many(
+fn pick_many_raw(
     ui: &mut egui::Ui,
     t: &Texts,
     label: &str,
@@ -232,7 +232,7 @@ pub fn start_mode_row(
 }
 
 /// An optional id typed as a number (0 = none).
-pub fn opt_id_row(ui: &mut egui::Ui, label: &str, value: &mut Option<i64>) {
+fn opt_id_row_raw(ui: &mut egui::Ui, label: &str, value: &mut Option<i64>) {
     let l = ui.label(label);
     let mut n = value.unwrap_or(0);
     if ui
@@ -280,7 +280,7 @@ pub fn good_text(g: &GoodChoice) -> String {
 
 /// Choose one good of the warehouse by searching its code, name or barcode; `None` goods: the
 /// list is not loaded, the good's number is typed.
-pub fn good_picker_row(
+fn good_picker_row_raw(
     ui: &mut egui::Ui,
     t: &Texts,
     label: &str,
@@ -289,7 +289,7 @@ pub fn good_picker_row(
     goods: Option<&[GoodChoice]>,
 ) {
     let Some(goods) = goods else {
-        opt_id_row(ui, label, value);
+        opt_id_row_raw(ui, label, value);
         return;
     };
     let l = ui.label(label);
@@ -348,6 +348,52 @@ pub fn good_picker_row(
         }
     });
     ui.end_row();
+}
+
+/// An id of the settings ([`skladsync_engine::ids`]) as the pickers see it: a number.
+pub trait IdOf: Copy + From<i64> + Into<i64> {}
+impl<T: Copy + From<i64> + Into<i64>> IdOf for T {}
+
+/// Choose one of `items` (id, name); `None` items: the list is not loaded, show the id.
+pub fn pick_one<I: IdOf>(
+    ui: &mut egui::Ui,
+    t: &Texts,
+    label: &str,
+    value: &mut Option<I>,
+    items: Option<&[(i64, String)]>,
+) {
+    let mut raw = value.map(Into::into);
+    pick_one_raw(ui, t, label, &mut raw, items);
+    *value = raw.map(I::from);
+}
+
+/// Choose any of `items`; empty = all / none as `empty_text` says.
+pub fn pick_many<I: IdOf>(
+    ui: &mut egui::Ui,
+    t: &Texts,
+    label: &str,
+    value: &mut Vec<I>,
+    items: Option<&[(i64, String)]>,
+    empty_text: &str,
+) {
+    let mut raw: Vec<i64> = value.iter().map(|&i| i.into()).collect();
+    pick_many_raw(ui, t, label, &mut raw, items, empty_text);
+    *value = raw.into_iter().map(I::from).collect();
+}
+
+/// Choose one good of the warehouse by searching its code, name or barcode; `None` goods: the
+/// list is not loaded, the good's number is typed.
+pub fn good_picker_row<I: IdOf>(
+    ui: &mut egui::Ui,
+    t: &Texts,
+    label: &str,
+    value: &mut Option<I>,
+    query: &mut String,
+    goods: Option<&[GoodChoice]>,
+) {
+    let mut raw = value.map(Into::into);
+    good_picker_row_raw(ui, t, label, &mut raw, query, goods);
+    *value = raw.map(I::from);
 }
 
 #[cfg(test)]

@@ -59,15 +59,15 @@ pub async fn fixture(blank: BlankDatabase, mysql: bool) -> Fixture {
     let journal = Journal::open(&dir.path().join("journal.db")).await.unwrap();
     let mut server = Server::new("t1", "Тест", sandbox.base_url(), connection.clone());
     let object = wh.locations().await.unwrap()[0].id;
-    server.export.object = Some(object);
-    server.import.object = Some(object);
+    server.export.object = Some(object.into());
+    server.import.object = Some(object.into());
     server.import.active_user = wh
         .users()
         .await
         .unwrap()
         .into_iter()
         .find(|u| u.id > 1)
-        .map(|u| u.id);
+        .map(|u| u.id.into());
     let group_id = wh
         .goods_groups()
         .await
@@ -88,8 +88,8 @@ pub async fn fixture(blank: BlankDatabase, mysql: bool) -> Fixture {
         .await
         .unwrap();
     server.import.special_goods = SpecialGoods {
-        delivery: Some(delivery),
-        discount: Some(discount),
+        delivery: Some(delivery.into()),
+        discount: Some(discount.into()),
         fee: None,
     };
     let types = wh.payment_types().await.unwrap();
@@ -97,11 +97,11 @@ pub async fn fixture(blank: BlankDatabase, mysql: bool) -> Fixture {
     server.import.payment_types = vec![
         PaymentTypeMapping {
             provider: "cod".into(),
-            payment_type: by_name("Наложен платеж"),
+            payment_type: (by_name("Наложен платеж")).into(),
         },
         PaymentTypeMapping {
             provider: "borica".into(),
-            payment_type: by_name("Дебитна/Кредитна карта"),
+            payment_type: (by_name("Дебитна/Кредитна карта")).into(),
         },
     ];
     let secrets = MemorySecretStore::default();
@@ -316,7 +316,7 @@ impl Fixture {
             .create_document(&NewDocument {
                 kind: DocumentKind::Order,
                 object_id: self.object,
-                user_id: self.server.import.active_user.unwrap(),
+                user_id: self.server.import.active_user.unwrap().get(),
                 partner: PartnerChoice::Existing(2),
                 date: Utc::now().date_naive(),
                 lines: vec![NewLine {

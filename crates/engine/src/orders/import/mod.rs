@@ -180,10 +180,10 @@ impl<'a> Importer<'a> {
         } else {
             Some(RunLock::acquire(journal, &server.id, reporter).await?)
         };
-        let user_id = import.active_user.unwrap_or(SERVICE_USER_ID);
+        let user_id = import.active_user.map_or(SERVICE_USER_ID, |u| u.get());
         reporter.log(
             Level::Info,
-            crate::lookups::documents_written_as(wh, import.active_user).await?,
+            crate::lookups::documents_written_as(wh, import.active_user.map(|u| u.get())).await?,
         );
         reporter.phase(Phase::ReadingWarehouseGoods);
         let goods = wh.goods(&[], PriceGroup::RETAIL).await?.goods;
@@ -212,7 +212,7 @@ impl<'a> Importer<'a> {
             supto,
             catalog,
             user_id,
-            object_id,
+            object_id: object_id.get(),
             zone,
             _lock: lock,
             summary: RunSummary {

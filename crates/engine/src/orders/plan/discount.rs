@@ -43,13 +43,13 @@ pub(super) fn discount_lines(
     }
     let mut by_rate: BTreeMap<Decimal, Good> = BTreeMap::from([(main_rate, main.clone())]);
     for id in &import.discount_goods_other_rates {
-        match catalog.by_id.get(id) {
+        match catalog.by_id.get(&id.get()) {
             Some(g) => {
                 if let Some(rate) = rate_of(g) {
                     by_rate.entry(rate).or_insert_with(|| g.clone());
                 }
             }
-            None => reasons.push(OrderProblem::NoSuchDiscountGood { id: *id }),
+            None => reasons.push(OrderProblem::NoSuchDiscountGood { id: id.get() }),
         }
     }
     let several = split.len() > 1;

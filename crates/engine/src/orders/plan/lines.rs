@@ -243,7 +243,7 @@ pub(super) fn extra_lines(
     if !delivery.is_zero()
         && let Some(good) = special_good(
             catalog,
-            goods.delivery,
+            goods.delivery.map(|g| g.get()),
             SpecialGood::Delivery,
             None,
             reasons,
@@ -259,7 +259,7 @@ pub(super) fn extra_lines(
     if !discount.is_zero()
         && let Some(main) = special_good(
             catalog,
-            goods.discount,
+            goods.discount.map(|g| g.get()),
             SpecialGood::Discount,
             None,
             reasons,
@@ -278,8 +278,13 @@ pub(super) fn extra_lines(
         );
     }
     for (title, v) in fees {
-        if let Some(good) = special_good(catalog, goods.fee, SpecialGood::Fee, Some(title), reasons)
-        {
+        if let Some(good) = special_good(
+            catalog,
+            goods.fee.map(|g| g.get()),
+            SpecialGood::Fee,
+            Some(title),
+            reasons,
+        ) {
             extra.push(ExtraLine {
                 good,
                 quantity: Decimal::ONE,

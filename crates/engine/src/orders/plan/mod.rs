@@ -307,7 +307,7 @@ pub fn plan_order(
         {
             None => {
                 reasons.push(OrderProblem::NoSuchPaymentType {
-                    id: m.payment_type,
+                    id: m.payment_type.get(),
                     provider: provider.clone(),
                 });
                 None

@@ -1,6 +1,7 @@
 //! The plan of an order, checked on orders built here.
 
 use super::*;
+use crate::ids::*;
 use crate::report::{Money, SpecialGood};
 use rust_decimal_macros::dec;
 use skladsync_cloudcart::{Address, Id, OrderLine, OrderPayment, OrderShipping, OrderTotal};
@@ -52,12 +53,12 @@ fn settings() -> ImportSettings {
     ImportSettings {
         payment_types: vec![PaymentTypeMapping {
             provider: "borica".into(),
-            payment_type: 3,
+            payment_type: PaymentTypeId(3),
         }],
         special_goods: SpecialGoods {
-            delivery: Some(20),
-            discount: Some(21),
-            fee: Some(22),
+            delivery: Some(GoodId(20)),
+            discount: Some(GoodId(21)),
+            fee: Some(GoodId(22)),
         },
         sale_statuses: vec!["paid".into()],
         ..Default::default()
