@@ -231,6 +231,48 @@ fn find_server(file: &SettingsFile, wanted: &str) -> Result<skladsync_engine::Se
         })
 }
 
+/// `skladsync history`: the runs of a server as a table (stdout: tab-separated), or a file.
+pub async fn history(
+    server: &str,
+    settings: Option<PathBuf>,
+    out: Option<PathBuf>,
+    limit: u32,
+    data_dir: PathBuf,
+) -> Result<i32> {
+    let file = settings_file(settings)?;
+    let server = find_server(&file, server)?;
+    let journal = Journal::open(&data_dir.join("journal.db")).await?;
+    let runs = journal.runs(&server.id, i64::from(limit)).await?;
+    let table = tables::history(Lang::cli(), &runs);
+    match out {
+        Some(path) => {
+            write_table(&table, &path)?;
+            eprintln!(
+                "{} {} {}",
+                runs.len(),
+                Lang::cli().texts().rows_written_to,
+                path.display()
+            );
+        }
+        None => {
+            println!("{}", table.headers.join("\t"));
+            for row in &table.rows {
+                let cells: Vec<String> = row
+                    .iter()
+                    .map(|c| match c {
+                        skladsync_engine::table_file::Cell::Text(s) => s.clone(),
+                        skladsync_engine::table_file::Cell::Number(d) => d.to_string(),
+                        skladsync_engine::table_file::Cell::Int(i) => i.to_string(),
+                        skladsync_engine::table_file::Cell::Empty => String::new(),
+                    })
+                    .collect();
+                println!("{}", cells.join("\t"));
+            }
+        }
+    }
+    Ok(0)
+}
+
 pub async fn queue(
     action: QueueAction,
     server: &str,

@@ -126,6 +126,22 @@ enum Cmd {
         #[arg(long, global = true)]
         settings: Option<PathBuf>,
     },
+    /// The history of a server's runs, in the chosen language; `--out x.xlsx` or `x.csv` writes it
+    /// as a file.
+    History {
+        /// The server's name or id.
+        #[arg(long)]
+        server: String,
+        /// The settings file (default: the OS configuration directory).
+        #[arg(long)]
+        settings: Option<PathBuf>,
+        /// Write the table to this file (.xlsx or .csv).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// How many runs, newest first.
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
     /// Run every enabled server's start modes without a window, until Ctrl-C or SIGTERM; the
     /// window, `status`, `start` and `stop` attach to it.
     Serve {
@@ -268,6 +284,15 @@ fn main() -> Result<()> {
             }
             other => headless::server(other, settings)?,
         },
+        Some(Cmd::History {
+            server,
+            settings,
+            out,
+            limit,
+        }) => {
+            let code = rt.block_on(headless::history(&server, settings, out, limit, data))?;
+            std::process::exit(code);
+        }
         Some(Cmd::Queue {
             action,
             server,

@@ -225,5 +225,36 @@ async fn check_writes_the_table_as_xlsx_and_a_run_its_problems() {
     assert!(out.starts_with("✔ created "), "{out}");
     let bytes = std::fs::read(&csv).unwrap();
     assert_eq!(bytes, "\u{feff}Item;Problem;What to do\r\n".as_bytes());
+
+    // The history of those runs, as an Excel file in English.
+    let xlsx = dir.path().join("history.xlsx");
+    let (code, out, err) = skladsync(
+        dir.path(),
+        &[
+            "history",
+            "--server",
+            "Файлове",
+            "--settings",
+            &s,
+            "--lang",
+            "en",
+            "--out",
+            &xlsx.display().to_string(),
+        ],
+        &env,
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    let mut book: Xlsx<_> = open_workbook(&xlsx).unwrap();
+    let rows: Vec<Vec<Data>> = book
+        .worksheet_range("History")
+        .unwrap()
+        .rows()
+        .map(<[Data]>::to_vec)
+        .collect();
+    assert_eq!(rows[0][0], Data::String("Started".into()));
+    assert!(rows.len() >= 3, "{rows:?}");
+    assert_eq!(rows[1][2], Data::String("Export from Warehouse Pro".into()));
+    assert_eq!(rows[1][3], Data::String("dry run".into()));
+    assert!(matches!(rows[1][5], Data::Float(_)), "counts are numbers");
     sandbox.shutdown().await;
 }
