@@ -52,7 +52,13 @@ pub struct ClientConfig {
     /// Cancelling it ends every request of the client within moments with [`Error::Stopped`]:
     /// pacing and `Retry-After` waits, back-off before a retry and requests in flight alike.
     pub stop: CancellationToken,
+    /// Told of every answer the shop gives (its `X-RateLimit-Limit`, when it says one): how a
+    /// caller counts the requests it spends.
+    pub on_answer: Option<AnswerHook>,
 }
+
+/// See [`ClientConfig::on_answer`].
+pub type AnswerHook = Arc<dyn Fn(Option<u32>) + Send + Sync>;
 
 impl ClientConfig {
     pub fn new(base_url: impl Into<String>, api_key: ApiKey) -> Self {
@@ -70,6 +76,7 @@ impl ClientConfig {
             user_agent: concat!("skladsync/", env!("CARGO_PKG_VERSION")).to_owned(),
             clock: Arc::new(SystemClock::new()),
             stop: CancellationToken::new(),
+            on_answer: None,
         }
     }
 }

@@ -27,7 +27,7 @@ mod webhook_payload;
 
 pub use api_key::ApiKey;
 pub use base_url::{API_PATH, normalize_base_url};
-pub use client::{Client, ClientConfig, PAGE_SIZE, Paged};
+pub use client::{AnswerHook, Client, ClientConfig, PAGE_SIZE, Paged};
 pub use clock::{Clock, SystemClock};
 pub use convert::PRODUCT_TAX_CLASS_FIELDS;
 pub use decode::NAIVE_TIMESTAMP_ZONE;

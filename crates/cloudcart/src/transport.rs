@@ -137,6 +137,7 @@ pub(crate) struct Transport {
     backoff_base: Duration,
     backoff_max: Duration,
     stop: CancellationToken,
+    on_answer: Option<crate::client::AnswerHook>,
 }
 
 fn header_u32(h: &HeaderMap, name: &str) -> Option<u32> {
@@ -172,6 +173,7 @@ impl Transport {
             backoff_base: cfg.backoff_base,
             backoff_max: cfg.backoff_max,
             stop: cfg.stop.clone(),
+            on_answer: cfg.on_answer.clone(),
         })
     }
 
@@ -270,6 +272,9 @@ impl Transport {
                             header_u32(&headers, "x-ratelimit-limit"),
                             header_u32(&headers, "x-ratelimit-remaining"),
                         );
+                    }
+                    if let Some(hook) = &self.on_answer {
+                        hook(header_u32(&headers, "x-ratelimit-limit"));
                     }
                     match resp.bytes().await {
                         Ok(body) => Ok((status, headers, body)),

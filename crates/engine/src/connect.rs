@@ -81,5 +81,6 @@ pub fn shop_client_stopped_by(
     let key = secrets.get(&server.shop.api_key)?;
     let mut config = ClientConfig::new(server.shop.base_url.clone(), ApiKey::new(key)?);
     config.stop = stop;
+    config.on_answer = Some(crate::meter::hook(&server.id));
     Ok(Client::new(config)?)
 }

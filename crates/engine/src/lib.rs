@@ -19,6 +19,7 @@ pub use ids::{
 };
 mod journal;
 pub mod lookups;
+pub mod meter;
 pub mod orders;
 pub mod protocol;
 pub mod pull;

@@ -323,6 +323,10 @@ pub struct ServerStatus {
     pub in_step_since: Option<DateTime<Utc>>,
     /// The last run that wrote something, and how long it took.
     pub last_push: Option<LastPush>,
+    /// Shop requests answered in the last hour, and the plan's limit a minute (as the shop
+    /// states it).
+    pub requests_last_hour: u64,
+    pub limit_per_minute: Option<u32>,
     pub next_run: Option<DateTime<Local>>,
     /// The task waiting for its next scheduled run.
     pub scheduled: Option<Task>,

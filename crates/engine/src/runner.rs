@@ -647,6 +647,7 @@ impl Engine {
             if worth_showing {
                 s.last = Some((task, result));
             }
+            (s.requests_last_hour, s.limit_per_minute) = crate::meter::last_hour(id.as_str());
         });
     }
 

@@ -147,6 +147,10 @@ async fn a_sale_reaches_the_shop_and_quiet_polls_cost_nothing() {
     );
     let push = engine.status().servers["c1"].last_push.clone().unwrap();
     assert_eq!((push.task, push.written), (Task::Export, 1));
+    // The requests spent are counted against the limit the shop states.
+    let st = engine.status().servers["c1"].clone();
+    assert!(st.requests_last_hour > log.len() as u64, "{st:?}");
+    assert!(st.limit_per_minute.is_some(), "{st:?}");
     // The change is in the history; the quiet polls are not.
     let runs = journal.runs("c1", 100).await.unwrap();
     assert_eq!(runs.len(), 2, "{runs:?}");

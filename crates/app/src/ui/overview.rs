@@ -65,6 +65,16 @@ fn in_step_lines(ui: &mut egui::Ui, t: &Texts, st: &skladsync_engine::ServerStat
             p.took_ms as f64 / 1000.0
         ));
     }
+    if st.requests_last_hour > 0 {
+        let of = st
+            .limit_per_minute
+            .map(|l| format!(" / {}", u64::from(l) * 60))
+            .unwrap_or_default();
+        ui.label(format!(
+            "{}: {}{of}",
+            t.requests_this_hour, st.requests_last_hour
+        ));
+    }
 }
 
 impl App {
