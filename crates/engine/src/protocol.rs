@@ -18,6 +18,7 @@ use crate::lookups::{GoodChoice, LookupError, ShopInfo, WarehouseInfo};
 use crate::orders::QueuedOrder;
 use crate::report::{Failure, Phase};
 use crate::settings::{SecretRef, Server, Settings};
+use crate::webhooks::{ReceiverStatus, WebhookError, WebhookState};
 
 /// A server's stable id (the settings' `Server::id`), never its name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
@@ -174,6 +175,16 @@ pub enum Command {
         name: SecretRef,
         secret: String,
     },
+    /// „Активирай webhooks“: the shop's hooks of `order.created` and `order.updated` made to
+    /// call the server's public URL with its secret (one hook per event; one the shop disabled
+    /// is enabled again); answered with their state.
+    ActivateWebhooks {
+        server: ServerId,
+    },
+    /// The state of the shop's hooks of the order events, changing nothing.
+    WebhookState {
+        server: ServerId,
+    },
 }
 
 impl Command {
@@ -190,6 +201,8 @@ impl Command {
                 | Command::TestShop { .. }
                 | Command::LoadGoods { .. }
                 | Command::Check { .. }
+                | Command::ActivateWebhooks { .. }
+                | Command::WebhookState { .. }
         )
     }
 }
@@ -269,6 +282,11 @@ pub enum Reply {
     SecretSaved {
         name: SecretRef,
     },
+    /// The shop's hooks of the order events (after an activation, or as asked).
+    Webhooks {
+        server: ServerId,
+        result: Result<WebhookState, WebhookError>,
+    },
     Refused {
         refusal: Refusal,
     },
@@ -326,6 +344,9 @@ pub struct ServerStatus {
     pub next_run: Option<DateTime<Local>>,
     /// The task waiting for its next scheduled run.
     pub scheduled: Option<Task>,
+    /// The webhook receiver of the orders, while the server runs with one.
+    #[serde(default)]
+    pub receiver: Option<ReceiverStatus>,
 }
 
 /// A snapshot of every server's state.
