@@ -220,6 +220,14 @@ pub async fn set(
             }
         }
     }
+    // The webhook settings are checked on their own (they need no database).
+    if !key.starts_with("export.") {
+        for p in skladsync_engine::webhooks::check_settings(&new.import.webhooks, false) {
+            if !problems.contains(&p) {
+                problems.push(p);
+            }
+        }
+    }
     let lang = crate::texts::Lang::cli();
     for p in &problems {
         println!("⚠ {}", crate::describe::setting_problem(lang, p));
@@ -302,6 +310,26 @@ mod tests {
             n.export.start,
             skladsync_engine::settings::StartMode::Continuous { seconds: 5 }
         );
+        let n = with_setting(&s, "import.webhooks.bind", "0.0.0.0:8765").unwrap();
+        assert_eq!(n.import.webhooks.bind.as_deref(), Some("0.0.0.0:8765"));
+        let n = with_setting(
+            &n,
+            "import.webhooks.public_url",
+            "https://sklad.example.bg/cloudcart",
+        )
+        .unwrap();
+        assert_eq!(
+            n.import.webhooks.public_url(),
+            Some("https://sklad.example.bg/cloudcart")
+        );
+        assert_eq!(
+            n.import.webhooks.secret,
+            Some(skladsync_engine::settings::SecretRef(
+                "server/s1/webhook-secret".into()
+            ))
+        );
+        let n = with_setting(&n, "import.webhooks.bind", "null").unwrap();
+        assert_eq!(n.import.webhooks.bind, None);
         let n = with_setting(&s, "name", "Магазин 2").unwrap();
         assert_eq!(n.name, "Магазин 2");
         let e = with_setting(&s, "export.object", "склад").unwrap_err();
