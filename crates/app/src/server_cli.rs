@@ -13,7 +13,8 @@ use skladsync_engine::control::RemoteEngine;
 use skladsync_engine::settings::{Server, Settings, SettingsFile};
 use skladsync_engine::validate::validate;
 use skladsync_engine::{
-    Command, Engine, EngineConfig, EngineError, MemorySecretStore, Reply, Task, open_warehouse,
+    Command, Engine, EngineConfig, EngineError, MemorySecretStore, Reply, SecretStore, ServerId,
+    Task, open_warehouse,
 };
 
 use crate::service::{ServiceSecrets, running, settings_file};
@@ -105,13 +106,18 @@ enum Target {
 
 impl Target {
     fn open(file: &SettingsFile) -> Result<Target> {
+        Target::open_with(file, Arc::new(MemorySecretStore::default()))
+    }
+
+    /// The running service's engine, or one made here with these secrets.
+    fn open_with(file: &SettingsFile, secrets: Arc<dyn SecretStore>) -> Result<Target> {
         Ok(match running(file)? {
             Some(remote) => Target::Remote(remote),
             None => {
                 let engine = Engine::new(EngineConfig {
                     settings: file.clone(),
                     run_task: Arc::new(|_, _, _| Box::pin(async { Err(EngineError::Stopped) })),
-                    secrets: Arc::new(MemorySecretStore::default()),
+                    secrets,
                     journal: None,
                     waker: Box::new(|| {}),
                 });
@@ -233,6 +239,47 @@ pub async fn set(
         println!("⚠ {}", crate::describe::setting_problem(lang, p));
     }
     Ok(if problems.is_empty() { 0 } else { 2 })
+}
+
+/// `skladsync webhooks --server NAME [--activate]`: the shop's hooks of the order events, after
+/// registering them (or enabling them again) with `--activate`. 0 when read (and activated), 1
+/// when not.
+pub async fn webhooks(
+    settings: Option<PathBuf>,
+    data_dir: PathBuf,
+    server: &str,
+    activate: bool,
+) -> Result<i32> {
+    let file = settings_file(settings)?;
+    let secrets = Arc::new(ServiceSecrets::new(&file, &data_dir));
+    let target = Target::open_with(&file, secrets)?;
+    let s = find(&target.settings().await?, server, &file)?;
+    let id = ServerId::of(&s);
+    let command = if activate {
+        Command::ActivateWebhooks { server: id }
+    } else {
+        Command::WebhookState { server: id }
+    };
+    let lang = crate::texts::Lang::cli();
+    match target.execute(command).await? {
+        Reply::Webhooks {
+            result: Ok(state), ..
+        } => {
+            if state.secret_created {
+                println!("✔ {}", lang.texts().secret_created);
+            }
+            for h in &state.hooks {
+                println!("{}", crate::describe::hook(lang, h));
+            }
+            Ok(0)
+        }
+        Reply::Webhooks { result: Err(e), .. } => {
+            println!("✖ {}", crate::describe::webhook_error(lang, &e));
+            Ok(1)
+        }
+        Reply::Refused { refusal } => bail!("{refusal}"),
+        other => bail!("unexpected answer: {other:?}"),
+    }
 }
 
 #[cfg(test)]
