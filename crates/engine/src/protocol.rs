@@ -401,6 +401,69 @@ mod tests {
     }
 
     #[test]
+    fn webhook_commands_replies_and_the_receiver_round_trip_as_json() {
+        use crate::report::{SettingField, SettingIssue, SettingProblem};
+        use crate::webhooks::{
+            HookState, HookStatus, OrderEvent, ReceiverState, ReceiverStatus, WebhookError,
+        };
+        let c = Command::ActivateWebhooks {
+            server: "s1".into(),
+        };
+        let text = serde_json::to_string(&c).unwrap();
+        assert!(text.contains(r#""command":"activate_webhooks""#), "{text}");
+        assert_eq!(serde_json::from_str::<Command>(&text).unwrap(), c);
+        assert!(!c.is_immediate());
+        for result in [
+            Ok(WebhookState {
+                hooks: vec![HookState {
+                    event: OrderEvent::Updated,
+                    status: HookStatus::Disabled,
+                    url: Some("https://sklad.example.bg/cc".into()),
+                    current: false,
+                    change: None,
+                    removed: 1,
+                }],
+                secret_created: false,
+            }),
+            Err(WebhookError::Settings(vec![SettingProblem {
+                field: SettingField::ImportWebhookUrl,
+                issue: SettingIssue::Required,
+            }])),
+            Err(WebhookError::Lookup(LookupError::WrongKey("401".into()))),
+        ] {
+            let r = Reply::Webhooks {
+                server: "s1".into(),
+                result,
+            };
+            let text = serde_json::to_string(&r).unwrap();
+            assert_eq!(serde_json::from_str::<Reply>(&text).unwrap(), r, "{text}");
+        }
+        let st = ServerStatus {
+            receiver: Some(ReceiverStatus {
+                address: "0.0.0.0:8765".into(),
+                state: ReceiverState::CannotListen {
+                    detail: "in use".into(),
+                },
+                accepted: 1,
+                dropped: 2,
+                refused: 3,
+                last_delivery: Some(Utc::now()),
+            }),
+            ..Default::default()
+        };
+        let text = serde_json::to_string(&st).unwrap();
+        assert_eq!(serde_json::from_str::<ServerStatus>(&text).unwrap(), st);
+        // A status of an earlier engine (no receiver) still reads.
+        let old: ServerStatus = serde_json::from_str(
+            &serde_json::to_string(&ServerStatus::default())
+                .unwrap()
+                .replace(r#","receiver":null"#, ""),
+        )
+        .unwrap();
+        assert_eq!(old.receiver, None);
+    }
+
+    #[test]
     fn run_ids_grow() {
         let a = RunId::next();
         let b = RunId::next();
