@@ -188,6 +188,18 @@ enum Cmd {
         #[arg(long)]
         settings: Option<PathBuf>,
     },
+    /// The shop's webhooks of the orders for a server: their state, or with --activate
+    /// registered (or enabled again) to call its public URL with its secret.
+    Webhooks {
+        #[arg(long)]
+        server: String,
+        /// Register the hooks, enable the ones the shop disabled, update a changed address or
+        /// secret.
+        #[arg(long)]
+        activate: bool,
+        #[arg(long)]
+        settings: Option<PathBuf>,
+    },
     /// List the configured servers (the same as `server list`).
     Servers {
         #[arg(long)]
@@ -361,6 +373,14 @@ fn main() -> Result<()> {
                     "skladsync serve does not start with the computer"
                 }
             );
+        }
+        Some(Cmd::Webhooks {
+            server,
+            activate,
+            settings,
+        }) => {
+            let code = rt.block_on(server_cli::webhooks(settings, data, &server, activate))?;
+            std::process::exit(code);
         }
         Some(Cmd::Stop { server, settings }) => {
             let code = rt.block_on(service::stop(settings, &server))?;

@@ -13,7 +13,8 @@ use skladsync_engine::control::RemoteEngine;
 use skladsync_engine::settings::{Server, Settings, SettingsFile};
 use skladsync_engine::validate::validate;
 use skladsync_engine::{
-    Command, Engine, EngineConfig, EngineError, MemorySecretStore, Reply, Task, open_warehouse,
+    Command, Engine, EngineConfig, EngineError, MemorySecretStore, Reply, SecretStore, ServerId,
+    Task, open_warehouse,
 };
 
 use crate::service::{ServiceSecrets, running, settings_file};
@@ -105,13 +106,18 @@ enum Target {
 
 impl Target {
     fn open(file: &SettingsFile) -> Result<Target> {
+        Target::open_with(file, Arc::new(MemorySecretStore::default()))
+    }
+
+    /// The running service's engine, or one made here with these secrets.
+    fn open_with(file: &SettingsFile, secrets: Arc<dyn SecretStore>) -> Result<Target> {
         Ok(match running(file)? {
             Some(remote) => Target::Remote(remote),
             None => {
                 let engine = Engine::new(EngineConfig {
                     settings: file.clone(),
                     run_task: Arc::new(|_, _, _| Box::pin(async { Err(EngineError::Stopped) })),
-                    secrets: Arc::new(MemorySecretStore::default()),
+                    secrets,
                     journal: None,
                     waker: Box::new(|| {}),
                 });
@@ -220,11 +226,60 @@ pub async fn set(
             }
         }
     }
+    // The webhook settings are checked on their own (they need no database).
+    if !key.starts_with("export.") {
+        for p in skladsync_engine::webhooks::check_settings(&new.import.webhooks, false) {
+            if !problems.contains(&p) {
+                problems.push(p);
+            }
+        }
+    }
     let lang = crate::texts::Lang::cli();
     for p in &problems {
         println!("⚠ {}", crate::describe::setting_problem(lang, p));
     }
     Ok(if problems.is_empty() { 0 } else { 2 })
+}
+
+/// `skladsync webhooks --server NAME [--activate]`: the shop's hooks of the order events, after
+/// registering them (or enabling them again) with `--activate`. 0 when read (and activated), 1
+/// when not.
+pub async fn webhooks(
+    settings: Option<PathBuf>,
+    data_dir: PathBuf,
+    server: &str,
+    activate: bool,
+) -> Result<i32> {
+    let file = settings_file(settings)?;
+    let secrets = Arc::new(ServiceSecrets::new(&file, &data_dir));
+    let target = Target::open_with(&file, secrets)?;
+    let s = find(&target.settings().await?, server, &file)?;
+    let id = ServerId::of(&s);
+    let command = if activate {
+        Command::ActivateWebhooks { server: id }
+    } else {
+        Command::WebhookState { server: id }
+    };
+    let lang = crate::texts::Lang::cli();
+    match target.execute(command).await? {
+        Reply::Webhooks {
+            result: Ok(state), ..
+        } => {
+            if state.secret_created {
+                println!("✔ {}", lang.texts().secret_created);
+            }
+            for h in &state.hooks {
+                println!("{}", crate::describe::hook(lang, h));
+            }
+            Ok(0)
+        }
+        Reply::Webhooks { result: Err(e), .. } => {
+            println!("✖ {}", crate::describe::webhook_error(lang, &e));
+            Ok(1)
+        }
+        Reply::Refused { refusal } => bail!("{refusal}"),
+        other => bail!("unexpected answer: {other:?}"),
+    }
 }
 
 #[cfg(test)]
@@ -302,6 +357,26 @@ mod tests {
             n.export.start,
             skladsync_engine::settings::StartMode::Continuous { seconds: 5 }
         );
+        let n = with_setting(&s, "import.webhooks.bind", "0.0.0.0:8765").unwrap();
+        assert_eq!(n.import.webhooks.bind.as_deref(), Some("0.0.0.0:8765"));
+        let n = with_setting(
+            &n,
+            "import.webhooks.public_url",
+            "https://sklad.example.bg/cloudcart",
+        )
+        .unwrap();
+        assert_eq!(
+            n.import.webhooks.public_url(),
+            Some("https://sklad.example.bg/cloudcart")
+        );
+        assert_eq!(
+            n.import.webhooks.secret,
+            Some(skladsync_engine::settings::SecretRef(
+                "server/s1/webhook-secret".into()
+            ))
+        );
+        let n = with_setting(&n, "import.webhooks.bind", "null").unwrap();
+        assert_eq!(n.import.webhooks.bind, None);
         let n = with_setting(&s, "name", "Магазин 2").unwrap();
         assert_eq!(n.name, "Магазин 2");
         let e = with_setting(&s, "export.object", "склад").unwrap_err();

@@ -335,6 +335,9 @@ fn print_server_status(name: &str, st: Option<&skladsync_engine::ServerStatus>) 
             at.format("%Y-%m-%d %H:%M")
         );
     }
+    if let Some(r) = &st.receiver {
+        println!("  {}", describe::receiver(lang, r));
+    }
 }
 
 /// Whether the status says this run is over.

@@ -144,6 +144,47 @@ async fn a_server_is_set_up_from_the_command_line_and_checked_against_the_databa
     assert!(err.contains("no setting"), "{err}");
     assert_eq!(std::fs::read_to_string(&settings).unwrap(), before);
 
+    // The webhook settings are checked on their own; activation needs the public address.
+    let set = |key: &str, value: &str| {
+        skladsync(
+            &data,
+            &["server", "set", "Магазин", key, value, "--settings", &s],
+        )
+    };
+    let (code, out, err) = set("import.webhooks.bind", "0.0.0.0");
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        out.contains("Импорт от CloudCart › Адрес за слушане")
+            && out.contains("„0.0.0.0“ не е адрес за слушане"),
+        "{out}"
+    );
+    let (code, out, err) = set("import.webhooks.public_url", "ftp://sklad.example.bg");
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(out.contains("не е адрес, започващ с https://"), "{out}");
+    assert_eq!(set("import.webhooks.public_url", "null").0, 2);
+    let (code, out, err) = skladsync(
+        &data,
+        &[
+            "webhooks",
+            "--server",
+            "Магазин",
+            "--activate",
+            "--settings",
+            &s,
+        ],
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("Публичен адрес, който магазинът вика: задължително е"),
+        "{out}"
+    );
+    assert_eq!(set("import.webhooks.bind", "null").0, 2);
+    let saved = &file.load().unwrap().servers[0].import.webhooks;
+    assert_eq!(
+        (saved.bind.as_deref(), saved.public_url.as_deref()),
+        (None, None)
+    );
+
     // While `serve` runs, the change goes through its engine: the service knows it at once.
     let mut child = Command::new(env!("CARGO_BIN_EXE_skladsync"))
         .args(["--data-dir", &data.display().to_string()])

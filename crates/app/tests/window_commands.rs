@@ -191,3 +191,87 @@ fn what_the_engine_sends_lands_where_it_belongs() {
     h.run_steps(2);
     h.get_by_label_contains("the settings file is damaged");
 }
+
+#[test]
+fn activate_webhooks_is_sent_and_the_hooks_and_the_receiver_are_shown() {
+    use skladsync_engine::webhooks::{
+        HookChange, HookState, HookStatus, OrderEvent, ReceiverState, ReceiverStatus, WebhookState,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (mut h, fake, _rt) = window(dir.path());
+    h.run_steps(2);
+    let mut settings = h.state().settings.clone();
+    let w = &mut settings.servers[0].import.webhooks;
+    w.bind = Some("0.0.0.0:8765".into());
+    w.public_url = Some("https://sklad.example.bg/cloudcart".into());
+    fake.update(Update::Settings { settings });
+    h.get_by_label(BG.tab_import).click();
+    h.run_steps(3);
+    // Set up, the hooks' state is asked for once.
+    let sent = fake.take_sent();
+    assert!(
+        sent.contains(&Command::WebhookState { server: "x".into() }),
+        "{sent:?}"
+    );
+    fake.reply(Reply::Webhooks {
+        server: "x".into(),
+        result: Ok(WebhookState {
+            hooks: vec![],
+            secret_created: false,
+        }),
+    });
+    h.run_steps(2);
+    fake.take_sent();
+
+    let button = h.get_by_label(BG.activate_webhooks);
+    button.scroll_to_me();
+    h.run_steps(1);
+    h.get_by_label(BG.activate_webhooks).click();
+    h.run_steps(2);
+    let sent = fake.take_sent();
+    assert!(
+        sent.contains(&Command::ActivateWebhooks { server: "x".into() }),
+        "{sent:?}"
+    );
+    let hook = |event, change| HookState {
+        event,
+        status: HookStatus::Active,
+        url: Some("https://sklad.example.bg/cloudcart".into()),
+        current: true,
+        change,
+        removed: 0,
+    };
+    fake.reply(Reply::Webhooks {
+        server: "x".into(),
+        result: Ok(WebhookState {
+            hooks: vec![
+                hook(OrderEvent::Created, Some(HookChange::Reenabled)),
+                hook(OrderEvent::Updated, None),
+            ],
+            secret_created: true,
+        }),
+    });
+    let mut st = Status::default();
+    st.servers.insert(
+        "x".into(),
+        ServerStatus {
+            receiver: Some(ReceiverStatus {
+                address: "0.0.0.0:8765".into(),
+                state: ReceiverState::Listening,
+                accepted: 2,
+                dropped: 1,
+                refused: 0,
+                last_delivery: None,
+            }),
+            ..Default::default()
+        },
+    );
+    fake.set_status(st);
+    h.run_steps(2);
+    h.get_by_label(
+        "• order.created: активен — https://sklad.example.bg/cloudcart (включен отново)",
+    );
+    h.get_by_label("• order.updated: активен — https://sklad.example.bg/cloudcart");
+    h.get_by_label(&format!("✔ {}", BG.secret_created));
+    h.get_by_label_contains("Приемникът слуша на 0.0.0.0:8765: приети поръчки 2");
+}

@@ -151,7 +151,7 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::rename(&tmp, path)
 }
 
-fn random_token() -> String {
+pub(crate) fn random_token() -> String {
     use rand::RngCore as _;
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);

@@ -32,6 +32,7 @@ pub mod table_file;
 mod tasks;
 pub mod validate;
 pub mod watch;
+pub mod webhooks;
 
 pub use connect::{
     PASSWORD_PLACEHOLDER, db_password_ref, move_typed_password, open_warehouse, shop_client,
@@ -44,8 +45,8 @@ pub use journal::{Journal, JournalError, Pushed, RunCounts, RunRecord, task_key}
 pub use protocol::{
     Command, LastPush, Refusal, Reply, RunEvent, RunId, ServerId, ServerStatus, Status, Update,
 };
-pub use runner::{Engine, EngineConfig, TaskRunner, Waker, default_task_runner, spawn_engine};
+pub use runner::{Engine, EngineConfig, TaskRunner, Waker, spawn_engine};
 pub use schedule::{Job, wait_before};
 pub use secrets::{EnvSecretStore, MemorySecretStore, SecretError, SecretStore};
 pub use settings::{Server, Settings, SettingsError, SettingsFile};
-pub use tasks::run_task;
+pub use tasks::{default_task_runner, run_task};

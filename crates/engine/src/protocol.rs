@@ -18,6 +18,7 @@ use crate::lookups::{GoodChoice, LookupError, ShopInfo, WarehouseInfo};
 use crate::orders::QueuedOrder;
 use crate::report::{Failure, Phase};
 use crate::settings::{SecretRef, Server, Settings};
+use crate::webhooks::{ReceiverStatus, WebhookError, WebhookState};
 
 /// A server's stable id (the settings' `Server::id`), never its name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
@@ -174,6 +175,16 @@ pub enum Command {
         name: SecretRef,
         secret: String,
     },
+    /// „Активирай webhooks“: the shop's hooks of `order.created` and `order.updated` made to
+    /// call the server's public URL with its secret (one hook per event; one the shop disabled
+    /// is enabled again); answered with their state.
+    ActivateWebhooks {
+        server: ServerId,
+    },
+    /// The state of the shop's hooks of the order events, changing nothing.
+    WebhookState {
+        server: ServerId,
+    },
 }
 
 impl Command {
@@ -190,6 +201,8 @@ impl Command {
                 | Command::TestShop { .. }
                 | Command::LoadGoods { .. }
                 | Command::Check { .. }
+                | Command::ActivateWebhooks { .. }
+                | Command::WebhookState { .. }
         )
     }
 }
@@ -269,6 +282,11 @@ pub enum Reply {
     SecretSaved {
         name: SecretRef,
     },
+    /// The shop's hooks of the order events (after an activation, or as asked).
+    Webhooks {
+        server: ServerId,
+        result: Result<WebhookState, WebhookError>,
+    },
     Refused {
         refusal: Refusal,
     },
@@ -330,6 +348,9 @@ pub struct ServerStatus {
     pub next_run: Option<DateTime<Local>>,
     /// The task waiting for its next scheduled run.
     pub scheduled: Option<Task>,
+    /// The webhook receiver of the orders, while the server runs with one.
+    #[serde(default)]
+    pub receiver: Option<ReceiverStatus>,
 }
 
 /// A snapshot of every server's state.
@@ -381,6 +402,69 @@ mod tests {
         let text = serde_json::to_string(&st).unwrap();
         assert_eq!(serde_json::from_str::<Status>(&text).unwrap(), st);
         assert!(st.servers.contains_key("s1"));
+    }
+
+    #[test]
+    fn webhook_commands_replies_and_the_receiver_round_trip_as_json() {
+        use crate::report::{SettingField, SettingIssue, SettingProblem};
+        use crate::webhooks::{
+            HookState, HookStatus, OrderEvent, ReceiverState, ReceiverStatus, WebhookError,
+        };
+        let c = Command::ActivateWebhooks {
+            server: "s1".into(),
+        };
+        let text = serde_json::to_string(&c).unwrap();
+        assert!(text.contains(r#""command":"activate_webhooks""#), "{text}");
+        assert_eq!(serde_json::from_str::<Command>(&text).unwrap(), c);
+        assert!(!c.is_immediate());
+        for result in [
+            Ok(WebhookState {
+                hooks: vec![HookState {
+                    event: OrderEvent::Updated,
+                    status: HookStatus::Disabled,
+                    url: Some("https://sklad.example.bg/cc".into()),
+                    current: false,
+                    change: None,
+                    removed: 1,
+                }],
+                secret_created: false,
+            }),
+            Err(WebhookError::Settings(vec![SettingProblem {
+                field: SettingField::ImportWebhookUrl,
+                issue: SettingIssue::Required,
+            }])),
+            Err(WebhookError::Lookup(LookupError::WrongKey("401".into()))),
+        ] {
+            let r = Reply::Webhooks {
+                server: "s1".into(),
+                result,
+            };
+            let text = serde_json::to_string(&r).unwrap();
+            assert_eq!(serde_json::from_str::<Reply>(&text).unwrap(), r, "{text}");
+        }
+        let st = ServerStatus {
+            receiver: Some(ReceiverStatus {
+                address: "0.0.0.0:8765".into(),
+                state: ReceiverState::CannotListen {
+                    detail: "in use".into(),
+                },
+                accepted: 1,
+                dropped: 2,
+                refused: 3,
+                last_delivery: Some(Utc::now()),
+            }),
+            ..Default::default()
+        };
+        let text = serde_json::to_string(&st).unwrap();
+        assert_eq!(serde_json::from_str::<ServerStatus>(&text).unwrap(), st);
+        // A status of an earlier engine (no receiver) still reads.
+        let old: ServerStatus = serde_json::from_str(
+            &serde_json::to_string(&ServerStatus::default())
+                .unwrap()
+                .replace(r#","receiver":null"#, ""),
+        )
+        .unwrap();
+        assert_eq!(old.receiver, None);
     }
 
     #[test]

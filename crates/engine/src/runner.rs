@@ -19,9 +19,11 @@ use crate::protocol::{
     Command, LastPush, Refusal, Reply, RunEvent, RunId, ServerId, ServerStatus, Status, Update,
 };
 use crate::report::Failure;
-use crate::schedule::{self, Job, Next, Slot, Slots, first_due, start_mode};
+use crate::schedule::{self, DELIVERY_RETRY, Job, Next, Slot, Slots, first_due, start_mode};
 use crate::secrets::SecretStore;
 use crate::settings::{Server, Settings, SettingsError, SettingsFile};
+use crate::tasks::is_idle;
+use crate::webhooks::{Desk, ReceiverState, ReceiverStatus};
 
 /// Runs one job; the engine's task functions behind a seam so that the engine can be tested.
 pub type TaskRunner = Arc<
@@ -308,6 +310,7 @@ impl Engine {
             Ok(())
         })?;
         let _ = inner.secrets.delete(&s.shop.api_key);
+        let _ = inner.secrets.delete(&s.webhook_secret());
         if let Some(p) = &s.warehouse.password {
             let _ = inner.secrets.delete(p);
         }
@@ -373,6 +376,16 @@ impl Engine {
                     result,
                 })
             }
+            Command::ActivateWebhooks { server } => {
+                let s = self.known(&server)?;
+                let result = crate::webhooks::webhook_state(&s, &*inner.secrets, true).await;
+                Ok(Reply::Webhooks { server, result })
+            }
+            Command::WebhookState { server } => {
+                let s = self.known(&server)?;
+                let result = crate::webhooks::webhook_state(&s, &*inner.secrets, false).await;
+                Ok(Reply::Webhooks { server, result })
+            }
             Command::Check { server } => {
                 let s = self.known(&server)?;
                 let reporter = Reporter::silent(Task::Correspondence);
@@ -423,6 +436,11 @@ impl Engine {
     fn start(&self, server_id: &ServerId, job: Job, scheduled: bool) -> Result<RunId, Refusal> {
         let server = self.known(server_id)?;
         let run = RunId::next();
+        // The webhook receiver listens while the import runs by its start mode.
+        let receive = scheduled
+            && job.task == Task::OrderImport
+            && self.inner.journal.is_some()
+            && server.import.webhooks.bind().is_some();
         let mut slots = self.inner.slots.lock().expect("slots");
         let (slot, new) = match slots.get(server_id) {
             Some(slot) if !slot.stop.is_cancelled() => (slot.clone(), false),
@@ -443,6 +461,7 @@ impl Engine {
                 }
                 let due = first_due(start_mode(&server, job.task));
                 plan.groups.insert(job.task, (due, Some(run)));
+                plan.receiving |= receive;
             } else {
                 if plan.busy || !plan.now.is_empty() {
                     let st = self.inner.status.borrow();
@@ -460,12 +479,63 @@ impl Engine {
             }
         }
         drop(slots);
+        if let (true, Some(bind)) = (receive, server.import.webhooks.bind()) {
+            self.start_receiver(server_id, &slot, bind.to_owned());
+        }
         if new {
             tokio::spawn(self.clone().server_loop(server_id.clone(), slot));
         } else {
             slot.bell.notify_one();
         }
         Ok(run)
+    }
+
+    /// The server's webhook receiver, listening until the loop stops: each delivery's orders go
+    /// into the journal's inbox and ring the loop, which imports them as a job of its own.
+    fn start_receiver(&self, id: &ServerId, slot: &Slot, bind: String) {
+        let mut running = slot.receiver.lock().expect("receiver");
+        let Some(journal) = self.inner.journal.clone() else {
+            return;
+        };
+        if running.is_some() {
+            return;
+        }
+        let settings = {
+            let (inner, id) = (self.inner.clone(), id.clone());
+            Box::new(move || inner.server(&id))
+        };
+        let arrived = {
+            let slot = slot.clone();
+            Box::new(move || slot.ring_delivered())
+        };
+        let publish = {
+            let (inner, id) = (self.inner.clone(), id.clone());
+            let (plan, bell) = (slot.plan.clone(), slot.bell.clone());
+            Box::new(move |st: Option<ReceiverStatus>| {
+                if let Some(ReceiverStatus {
+                    state: ReceiverState::CannotListen { .. },
+                    ..
+                }) = &st
+                {
+                    // Nothing to wait for: the loop may end when nothing else is planned.
+                    plan.lock().expect("plan").receiving = false;
+                    bell.notify_one();
+                }
+                inner.update(&id, |s| s.receiver = st);
+            })
+        };
+        let desk = Desk {
+            settings,
+            secrets: self.inner.secrets.clone(),
+            journal,
+            arrived,
+            publish,
+        };
+        *running = Some(tokio::spawn(crate::webhooks::listen(
+            desk,
+            bind,
+            slot.stop.clone(),
+        )));
     }
 
     /// A server's loop: its jobs one at a time, until nothing is left or it is stopped.
@@ -492,7 +562,7 @@ impl Engine {
                             slots.remove(&id);
                         }
                     }
-                    Next::Wait(..) => {}
+                    Next::Wait(..) | Next::Listen => {}
                 }
                 next
             };
@@ -505,9 +575,14 @@ impl Engine {
                         s.next_run = None;
                         s.scheduled = None;
                     });
-                    self.run_once(&server, run, &job, &slot.stop).await;
+                    let ok = self.run_once(&server, run, &job, &slot.stop).await;
                     let mut plan = slot.plan.lock().expect("plan");
                     plan.busy = false;
+                    if job.delivered && !ok {
+                        // The orders stay in the inbox; tried again a little later.
+                        plan.deliveries
+                            .get_or_insert(tokio::time::Instant::now() + DELIVERY_RETRY);
+                    }
                     if let Some(task) = group {
                         let mode = inner
                             .server(&id)
@@ -527,12 +602,28 @@ impl Engine {
                         break;
                     }
                 }
+                Next::Listen => {
+                    inner.update(&id, |s| {
+                        s.next_run = None;
+                        s.scheduled = None;
+                    });
+                    if schedule::wait(None, &slot.bell, &slot.stop).await {
+                        break;
+                    }
+                }
                 Next::Done => break,
             }
+        }
+        // The receiver ends with the loop, and lets its address go before the loop is gone.
+        slot.stop.cancel();
+        let receiver = slot.receiver.lock().expect("receiver").take();
+        if let Some(receiver) = receiver {
+            let _ = receiver.await;
         }
         inner.update(&id, |s| {
             s.next_run = None;
             s.scheduled = None;
+            s.receiver = None;
         });
         let mut slots = inner.slots.lock().expect("slots");
         if slots
@@ -545,7 +636,14 @@ impl Engine {
         (inner.waker)();
     }
 
-    async fn run_once(&self, server: &Server, run: RunId, job: &Job, stop: &CancellationToken) {
+    /// Run one job; `true` when it ended well.
+    async fn run_once(
+        &self,
+        server: &Server,
+        run: RunId,
+        job: &Job,
+        stop: &CancellationToken,
+    ) -> bool {
         let inner = &self.inner;
         let id = ServerId::of(server);
         let task = job.task;
@@ -645,10 +743,11 @@ impl Engine {
                 _ => s.in_step_since = None,
             }
             if worth_showing {
-                s.last = Some((task, result));
+                s.last = Some((task, result.clone()));
             }
             (s.requests_last_hour, s.limit_per_minute) = crate::meter::last_hour(id.as_str());
         });
+        result.is_ok()
     }
 
     /// Settings a finished run changes: a clean product pull turns itself off, so that it is
@@ -685,45 +784,4 @@ pub fn spawn_engine(
         journal: None,
         waker,
     }))
-}
-
-/// The task functions of the engine, wired to real databases and shops.
-pub fn default_task_runner(secrets: Arc<dyn SecretStore>, journal: Journal) -> TaskRunner {
-    Arc::new(move |server: Server, job: Job, reporter: Reporter| {
-        Box::pin(run_and_record(
-            server,
-            job,
-            reporter,
-            secrets.clone(),
-            journal.clone(),
-        ))
-    })
-}
-
-/// Owned arguments, so that the future is `Send` for the runner's `'static` box.
-async fn run_and_record(
-    server: Server,
-    job: Job,
-    reporter: Reporter,
-    secrets: Arc<dyn SecretStore>,
-    journal: Journal,
-) -> Result<RunSummary, EngineError> {
-    let started = Utc::now();
-    let result = crate::tasks::run_job(&server, &job, &reporter, &*secrets, &journal).await;
-    let record = match &result {
-        Ok(s) => Ok(s.clone()),
-        Err(e) => Err(e.failure()),
-    };
-    // A poll that found nothing is not kept: the history lists what happened.
-    if !(job.poll && is_idle(&record)) {
-        journal
-            .record_run(&server.id, job.task, started, &record)
-            .await?;
-    }
-    result
-}
-
-/// A run that found nothing to do: a poll that ends so is not shown or kept.
-pub(crate) fn is_idle(result: &Result<RunSummary, Failure>) -> bool {
-    matches!(result, Ok(s) if s.written() == 0 && s.problems.is_empty() && s.skipped == 0)
 }

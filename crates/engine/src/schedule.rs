@@ -29,6 +29,9 @@ pub struct Job {
     /// A poll of the continuous mode: the task writes only what changed since the last poll,
     /// and a poll that found nothing is neither shown nor kept in the history.
     pub poll: bool,
+    /// For [`Task::OrderImport`]: import the orders the shop delivered by webhook (kept in the
+    /// journal's inbox), not a listing. Quiet as a poll when they were all handled already.
+    pub delivered: bool,
 }
 
 impl Job {
@@ -38,6 +41,16 @@ impl Job {
             dry_run,
             order: None,
             poll: false,
+            delivered: false,
+        }
+    }
+
+    /// The orders the shop delivered by webhook.
+    pub fn delivered() -> Job {
+        Job {
+            poll: true,
+            delivered: true,
+            ..Job::new(Task::OrderImport, false)
         }
     }
 
@@ -59,14 +72,31 @@ pub(crate) struct Plan {
     pub groups: BTreeMap<Task, (Instant, Option<RunId>)>,
     /// A job is running now.
     pub busy: bool,
+    /// When the orders the shop delivered are imported next (`None`: none wait).
+    pub deliveries: Option<Instant>,
+    /// The server's webhook receiver listens: the loop stays, waiting for deliveries, while no
+    /// group is on the schedule.
+    pub receiving: bool,
 }
 
-/// A server's loop: its stop token, its plan, and a bell for new work.
+impl Plan {
+    /// Orders were delivered: a delivery job is due now.
+    pub fn delivered(&mut self) {
+        self.deliveries = Some(Instant::now());
+    }
+}
+
+/// How long after a failed delivery job the orders waiting in the inbox are tried again.
+pub(crate) const DELIVERY_RETRY: Duration = Duration::from_secs(60);
+
+/// A server's loop: its stop token, its plan, a bell for new work, and its webhook receiver.
 #[derive(Clone)]
 pub(crate) struct Slot {
     pub stop: CancellationToken,
     pub plan: Arc<Mutex<Plan>>,
     pub bell: Arc<Notify>,
+    /// The receiver's task, while it runs; it ends with `stop`, or when the loop ends.
+    pub receiver: Arc<Mutex<Option<tokio::task::JoinHandle<()>>>>,
 }
 
 impl Slot {
@@ -75,7 +105,14 @@ impl Slot {
             stop: CancellationToken::new(),
             plan: Arc::default(),
             bell: Arc::new(Notify::new()),
+            receiver: Arc::default(),
         }
+    }
+
+    /// Orders were delivered: the loop runs a delivery job next.
+    pub fn ring_delivered(&self) {
+        self.plan.lock().expect("plan").delivered();
+        self.bell.notify_one();
     }
 }
 
@@ -131,16 +168,22 @@ pub(crate) fn first_due(mode: StartMode) -> Instant {
 pub(crate) enum Next {
     Run(RunId, Job, Option<Task>),
     Wait(Instant, Task),
+    /// Nothing is scheduled, but the receiver listens: wait for a delivery or the stop.
+    Listen,
     Done,
 }
 
-/// The next thing to do: a job asked for now, else the first due group (in [`GROUP_ORDER`]),
-/// else a wait for the earliest group.
+/// The next thing to do: a job asked for now, else delivered orders, else the first due group
+/// (in [`GROUP_ORDER`]), else a wait for the earliest group or the delivered orders' retry.
 pub(crate) fn next(plan: &mut Plan, server: Option<&Server>) -> Next {
     if let Some((run, job)) = plan.now.pop_front() {
         return Next::Run(run, job, None);
     }
     let now = Instant::now();
+    if plan.deliveries.is_some_and(|at| at <= now) {
+        plan.deliveries = None;
+        return Next::Run(RunId::next(), Job::delivered(), None);
+    }
     let order = |t: &Task| {
         GROUP_ORDER
             .iter()
@@ -157,7 +200,11 @@ pub(crate) fn next(plan: &mut Plan, server: Option<&Server>) -> Next {
         }
     });
     match due.first() {
-        None => Next::Done,
+        None => match plan.deliveries {
+            Some(at) => Next::Wait(at, Task::OrderImport),
+            None if plan.receiving => Next::Listen,
+            None => Next::Done,
+        },
         Some((task, at)) if *at <= now => {
             let task = *task;
             let entry = plan.groups.get_mut(&task).expect("a planned group");
@@ -174,7 +221,10 @@ pub(crate) fn next(plan: &mut Plan, server: Option<&Server>) -> Next {
             };
             Next::Run(run, job, Some(task))
         }
-        Some((task, at)) => Next::Wait(*at, *task),
+        Some((task, at)) => match plan.deliveries {
+            Some(d) if d < *at => Next::Wait(d, Task::OrderImport),
+            _ => Next::Wait(*at, *task),
+        },
     }
 }
 
@@ -237,6 +287,31 @@ mod tests {
             order,
             [Task::Correspondence, Task::OrderImport, Task::Export]
         );
+    }
+
+    #[test]
+    fn delivered_orders_come_after_a_job_asked_for_and_a_listening_loop_stays() {
+        let mut plan = Plan::default();
+        let later = Instant::now() + Duration::from_secs(60);
+        plan.groups.insert(Task::OrderImport, (later, None));
+        plan.now
+            .push_back((RunId(1), Job::new(Task::Correspondence, false)));
+        plan.delivered();
+        assert!(
+            matches!(next(&mut plan, None), Next::Run(_, j, None) if j.task == Task::Correspondence)
+        );
+        assert!(
+            matches!(next(&mut plan, None), Next::Run(_, j, None) if j == Job::delivered() && j.poll)
+        );
+        // A failed delivery job is tried again before the group's next run.
+        let retry = Instant::now() + Duration::from_secs(5);
+        plan.deliveries = Some(retry);
+        assert!(matches!(next(&mut plan, None), Next::Wait(at, Task::OrderImport) if at == retry));
+        plan.deliveries = None;
+        plan.groups.clear();
+        assert!(matches!(next(&mut plan, None), Next::Done));
+        plan.receiving = true;
+        assert!(matches!(next(&mut plan, None), Next::Listen));
     }
 
     #[test]

@@ -139,6 +139,26 @@ impl Server {
             import: ImportSettings::default(),
             export: ExportSettings::default(),
         }
+        .with_webhook_secret()
+    }
+
+    fn with_webhook_secret(mut self) -> Server {
+        self.import.webhooks.secret = Some(self.default_webhook_secret());
+        self
+    }
+
+    fn default_webhook_secret(&self) -> SecretRef {
+        SecretRef(format!("server/{}/webhook-secret", self.id))
+    }
+
+    /// The name the webhook secret is kept under: the one in the settings, else
+    /// `server/<id>/webhook-secret`.
+    pub fn webhook_secret(&self) -> SecretRef {
+        self.import
+            .webhooks
+            .secret
+            .clone()
+            .unwrap_or_else(|| self.default_webhook_secret())
     }
 }
 
@@ -260,6 +280,46 @@ pub struct ImportSettings {
     /// listing by change time missed.
     #[serde(default = "default_sweep_days")]
     pub sweep_days: u32,
+    /// The webhook receiver of the orders (off by default).
+    #[serde(default)]
+    pub webhooks: WebhookSettings,
+}
+
+/// The webhook receiver of the orders: the shop calls `public_url` on every new or changed
+/// order, and the engine imports that order at once, through the same import as the polls.
+/// Off while `bind` is empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookSettings {
+    /// Where the receiver listens while the server runs, e.g. `0.0.0.0:8765`; `None`: no
+    /// receiver.
+    #[serde(default)]
+    pub bind: Option<String>,
+    /// The address the shop calls, which reaches `bind` (a public address, a tunnel or a
+    /// reverse proxy), e.g. `https://sklad.example.bg/cloudcart`.
+    #[serde(default)]
+    pub public_url: Option<String>,
+    /// The shared secret the shop sends with every delivery, kept in the secret store (`None`:
+    /// `server/<id>/webhook-secret`).
+    #[serde(default)]
+    pub secret: Option<SecretRef>,
+}
+
+impl WebhookSettings {
+    /// The address to listen on, when the receiver is on.
+    pub fn bind(&self) -> Option<&str> {
+        self.bind
+            .as_deref()
+            .map(str::trim)
+            .filter(|b| !b.is_empty())
+    }
+
+    /// The address the shop calls, when set.
+    pub fn public_url(&self) -> Option<&str> {
+        self.public_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+    }
 }
 
 fn default_first_run_days() -> u32 {
@@ -297,6 +357,7 @@ impl Default for ImportSettings {
             discount_goods_other_rates: Vec::new(),
             max_lines: default_max_lines(),
             sweep_days: default_sweep_days(),
+            webhooks: WebhookSettings::default(),
         }
     }
 }

@@ -1,5 +1,8 @@
 //! One entry point per task: open both sides, check the settings, run, report.
 
+use std::sync::Arc;
+
+use chrono::Utc;
 use skladsync_warehouse::Warehouse;
 
 use crate::connect::{open_warehouse, shop_client_stopped_by};
@@ -7,7 +10,8 @@ use crate::correspondence::{MatchStatus, check};
 use crate::error::EngineError;
 use crate::events::{ItemProblem, Level, Reporter, RunSummary, Task};
 use crate::journal::Journal;
-use crate::report::{Item, Note, Phase};
+use crate::report::{Failure, Item, Note, Phase};
+use crate::runner::TaskRunner;
 use crate::schedule::Job;
 use crate::secrets::SecretStore;
 use crate::settings::{Server, SettingsFile};
@@ -124,6 +128,9 @@ async fn run(
             );
             Ok(summary)
         }
+        Task::OrderImport if job.delivered => {
+            crate::webhooks::import_inbox(&wh, &shop, journal, server, reporter).await
+        }
         Task::OrderImport => {
             crate::orders::run_import(&wh, &shop, journal, server, reporter, dry_run, None).await
         }
@@ -148,4 +155,45 @@ async fn checked(wh: &Warehouse, server: &Server, task: Task) -> Result<(), Engi
     } else {
         Err(EngineError::InvalidSettings(problems))
     }
+}
+
+/// The task functions of the engine, wired to real databases and shops.
+pub fn default_task_runner(secrets: Arc<dyn SecretStore>, journal: Journal) -> TaskRunner {
+    Arc::new(move |server: Server, job: Job, reporter: Reporter| {
+        Box::pin(run_and_record(
+            server,
+            job,
+            reporter,
+            secrets.clone(),
+            journal.clone(),
+        ))
+    })
+}
+
+/// Owned arguments, so that the future is `Send` for the runner's `'static` box.
+async fn run_and_record(
+    server: Server,
+    job: Job,
+    reporter: Reporter,
+    secrets: Arc<dyn SecretStore>,
+    journal: Journal,
+) -> Result<RunSummary, EngineError> {
+    let started = Utc::now();
+    let result = run_job(&server, &job, &reporter, &*secrets, &journal).await;
+    let record = match &result {
+        Ok(s) => Ok(s.clone()),
+        Err(e) => Err(e.failure()),
+    };
+    // A poll that found nothing is not kept: the history lists what happened.
+    if !(job.poll && is_idle(&record)) {
+        journal
+            .record_run(&server.id, job.task, started, &record)
+            .await?;
+    }
+    result
+}
+
+/// A run that found nothing to do: a poll that ends so is not shown or kept.
+pub(crate) fn is_idle(result: &Result<RunSummary, Failure>) -> bool {
+    matches!(result, Ok(s) if s.written() == 0 && s.problems.is_empty() && s.skipped == 0)
 }

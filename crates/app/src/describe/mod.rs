@@ -5,6 +5,7 @@
 mod export;
 mod orders;
 mod settings;
+mod webhooks;
 
 use rust_decimal::{Decimal, RoundingStrategy};
 use skladsync_engine::report::{
@@ -14,6 +15,7 @@ use skladsync_engine::{ItemProblem, Level, RunSummary};
 
 pub use orders::{order_note, order_problem};
 pub use settings::{setting_field, setting_problem};
+pub use webhooks::{hook, receiver, webhook_error};
 
 use crate::texts::{Lang, Texts};
 

@@ -24,6 +24,8 @@ pub fn setting_field(lang: Lang, f: SettingField) -> String {
         SettingField::ImportOperatorCode => (t.tab_import, t.operator_code),
         SettingField::ImportPaymentTypes => (t.tab_import, t.payment_types),
         SettingField::ImportTimeZone => (t.tab_import, t.time_zone),
+        SettingField::ImportWebhookBind => (t.tab_import, t.webhook_bind),
+        SettingField::ImportWebhookUrl => (t.tab_import, t.webhook_public_url),
     };
     format!("{tab} › {label}")
 }
@@ -122,6 +124,17 @@ pub fn setting_issue(lang: Lang, i: &SettingIssue) -> String {
             lang,
             "паролата за SQL Server има букви, които низът за връзка не може да носи: използвайте латински букви, цифри и знаци",
             "the SQL Server password has letters a connection string cannot carry: use Latin letters, digits and signs"
+        ),
+        SettingIssue::Required => say!(lang, "задължително е", "required"),
+        SettingIssue::NotListenAddress { value } => say!(
+            lang,
+            "„{value}“ не е адрес за слушане: IP адрес и порт, напр. 0.0.0.0:8765 (всички мрежи) или 127.0.0.1:8765 (само този компютър)",
+            "“{value}” is not an address to listen on: an IP address and a port, e.g. 0.0.0.0:8765 (every network) or 127.0.0.1:8765 (this computer only)"
+        ),
+        SettingIssue::NotWebAddress { value } => say!(
+            lang,
+            "„{value}“ не е адрес, започващ с https:// или http://",
+            "“{value}” is not an address starting with https:// or http://"
         ),
         SettingIssue::PasswordUnquotable => say!(
             lang,

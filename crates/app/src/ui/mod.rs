@@ -10,6 +10,7 @@ mod check;
 mod overview;
 mod run;
 mod settings;
+mod webhooks;
 mod widgets;
 
 use std::collections::HashMap;
@@ -21,6 +22,7 @@ use skladsync_engine::lookups::{GoodChoice, LookupError, ShopInfo, WarehouseInfo
 use skladsync_engine::orders::QueuedOrder;
 use skladsync_engine::report::{Failure, Note, Phase};
 use skladsync_engine::settings::{SecretRef, Server, Settings, SettingsFile};
+use skladsync_engine::webhooks::{WebhookError, WebhookState};
 use skladsync_engine::{
     Command, Engine, EngineConfig, EngineHandle, Event, ItemProblem, Journal, Level, Refusal,
     Reply, RunEvent, RunRecord, SecretStore, Status, Task, TaskRunner, Update, default_task_runner,
@@ -144,8 +146,14 @@ pub struct ServerView {
     pub queue_busy: bool,
     /// The result of the last retry.
     pub queue_note: Option<Result<skladsync_engine::RunSummary, Failure>>,
+    /// The hooks of the order events in the shop, as the engine last read or activated them.
+    pub webhooks: Option<Result<WebhookState, WebhookError>>,
+    /// An activation or a reading of the hooks is under way.
+    pub webhooks_busy: bool,
     key_input: String,
     password_input: String,
+    webhook_secret_input: String,
+    webhook_secret_note: Option<Result<(), String>>,
     /// The newest probe of each side; an older probe's late answer is dropped.
     shop_generation: u64,
     warehouse_generation: u64,
@@ -391,6 +399,15 @@ impl App {
         })
     }
 
+    /// The server whose webhook secret this is.
+    fn webhook_secret_owner(&self, name: &SecretRef) -> Option<String> {
+        self.settings
+            .servers
+            .iter()
+            .find(|s| &s.webhook_secret() == name)
+            .map(|s| s.id.clone())
+    }
+
     pub fn server(&self, id: &str) -> Option<&Server> {
         self.settings.servers.iter().find(|s| s.id == id)
     }
@@ -539,6 +556,12 @@ impl App {
                 } => {}
                 Reply::Refused {
                     refusal: Refusal::SecretNotSaved { name, reason },
+                } if self.webhook_secret_owner(&name).is_some() => {
+                    let id = self.webhook_secret_owner(&name).unwrap_or_default();
+                    self.view(&id).webhook_secret_note = Some(Err(reason));
+                }
+                Reply::Refused {
+                    refusal: Refusal::SecretNotSaved { name, reason },
                 } => match self.secret_owner(&name) {
                     Some((id, true)) => self.view(&id).key_note = Some(Err(reason)),
                     _ => self.save_error = Some(reason),
@@ -546,6 +569,12 @@ impl App {
                 Reply::Refused { refusal } => self.save_error = Some(refusal.to_string()),
                 // The engine holds the key or password now: the field is cleared and the side
                 // it opens is tested.
+                Reply::SecretSaved { name } if self.webhook_secret_owner(&name).is_some() => {
+                    let id = self.webhook_secret_owner(&name).unwrap_or_default();
+                    let v = self.view(&id);
+                    v.webhook_secret_note = Some(Ok(()));
+                    v.webhook_secret_input.clear();
+                }
                 Reply::SecretSaved { name } => match self.secret_owner(&name) {
                     Some((id, true)) => {
                         let v = self.view(&id);
@@ -604,6 +633,11 @@ impl App {
                     v.queue_note = Some(Ok(skladsync_engine::RunSummary::default()));
                     self.load_queue(&id);
                     self.load_history(&id);
+                }
+                Reply::Webhooks { server, result } => {
+                    let v = self.view(server.as_str());
+                    v.webhooks_busy = false;
+                    v.webhooks = Some(result);
                 }
                 Reply::Started { .. } | Reply::StartedMany { .. } | Reply::Settings { .. } => {}
             }

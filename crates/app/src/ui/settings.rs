@@ -556,6 +556,7 @@ impl App {
                 }
                 None => {}
             }
+            self.webhooks_section(ui, id, &mut s);
         });
         self.view(id).goods_query = queries;
         self.update_server(s);

@@ -76,6 +76,9 @@ pub(crate) async fn handle_all(
     seen: &HashSet<Id>,
 ) -> Result<(), EngineError> {
     let total = items.len() as u64;
+    // The versions handled: a webhook delivery of one of them, or of an older one, is passed
+    // over (kept once at the end; lost only with a failed run, which costs a delivery a look).
+    let mut handled = Vec::new();
     for (i, item) in items.iter().enumerate() {
         if reporter.is_stopped() {
             return Err(EngineError::Stopped);
@@ -92,11 +95,20 @@ pub(crate) async fn handle_all(
             match item {
                 ListedOrder::Order(o) => {
                     imp.handle(o).await?;
+                    if let Some(at) = o.updated_at {
+                        handled.push((id.clone(), at));
+                    }
                 }
                 ListedOrder::Undecodable(u) => imp.undecodable(u).await?,
             }
         }
         reporter.progress(i as u64 + 1, total);
+    }
+    if !imp.is_dry_run() && !handled.is_empty() {
+        super::versions::OrderVersions::open(imp.store().journal())
+            .await?
+            .record_all(&imp.server().id, imp.host(), &handled)
+            .await?;
     }
     Ok(())
 }

@@ -30,6 +30,7 @@
 //!   such changes go to the queue.
 
 mod bounds;
+mod delivered;
 mod ids;
 mod import;
 mod listing;
@@ -38,11 +39,13 @@ mod plan;
 mod reference;
 pub mod rounding;
 mod store;
+mod versions;
 
 use skladsync_cloudcart::{Client, Id};
 use skladsync_warehouse::Warehouse;
 
 pub use bounds::{MAX_AMOUNT, MAX_DECIMALS, MAX_ID_CHARS, MAX_QUANTITY};
+pub use delivered::{DeliveredOrder, import_delivered};
 pub use ids::{
     IdKind, canonical_bg_vat, egn_birth_date, is_bg_vat, is_egn, is_eik9, is_eik13, is_lnch,
     registration_kind,
@@ -56,6 +59,8 @@ pub use plan::{
 };
 pub use reference::{legacy_reference, order_claim, sale_claim, shop_reference};
 pub use store::{Binding, OrderStore, QueueKind, QueuedOrder};
+pub use versions::OrderVersions;
+pub(crate) use versions::stamp as version_stamp;
 
 use crate::error::EngineError;
 use crate::events::{Level, Reporter, RunSummary};

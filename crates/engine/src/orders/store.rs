@@ -150,6 +150,11 @@ impl OrderStore {
         self.journal.err(e)
     }
 
+    /// The journal the tables are on.
+    pub fn journal(&self) -> &Journal {
+        &self.journal
+    }
+
     // ---------------------------------------------------------------- bindings
 
     pub async fn binding(

@@ -24,6 +24,10 @@ pub enum SettingField {
     ImportOperatorCode,
     ImportPaymentTypes,
     ImportTimeZone,
+    /// Where the webhook receiver listens.
+    ImportWebhookBind,
+    /// The address the shop calls with its webhooks.
+    ImportWebhookUrl,
 }
 
 impl SettingField {
@@ -45,6 +49,8 @@ impl SettingField {
             SettingField::ImportOperatorCode => "import.operator_code",
             SettingField::ImportPaymentTypes => "import.payment_types",
             SettingField::ImportTimeZone => "import.time_zone",
+            SettingField::ImportWebhookBind => "import.webhooks.bind",
+            SettingField::ImportWebhookUrl => "import.webhooks.public_url",
         })
     }
 }
@@ -108,6 +114,16 @@ pub enum SettingIssue {
     PasswordNotAscii,
     /// The password holds all of `}`, `"` and `'`: no quoting carries it.
     PasswordUnquotable,
+    /// Needed for what was asked (e.g. the shop's webhooks need the address it calls).
+    Required,
+    /// Not an address to listen on (`host:port`, e.g. `0.0.0.0:8765`).
+    NotListenAddress {
+        value: String,
+    },
+    /// Not an `http://` or `https://` address.
+    NotWebAddress {
+        value: String,
+    },
 }
 
 /// A setting that is wrong, and why.

@@ -234,6 +234,10 @@ impl<'a> Importer<'a> {
         &self.host
     }
 
+    pub(crate) fn server(&self) -> &Server {
+        self.server
+    }
+
     pub(crate) async fn shop_order(&self, id: &Id) -> Result<Order, skladsync_cloudcart::Error> {
         self.shop.order(id).await
     }
