@@ -111,6 +111,7 @@ async fn a_sale_reaches_the_shop_and_quiet_polls_cost_nothing() {
     let before = pushed[&good.id].quantity.unwrap();
     let variant: u64 = pushed[&good.id].variant_id.parse().unwrap();
     let user = wh.users().await.unwrap()[0].id;
+    let sale_written = chrono::Utc::now();
     wh.create_document(&NewDocument {
         kind: DocumentKind::Sale,
         object_id: object,
@@ -145,6 +146,14 @@ async fn a_sale_reaches_the_shop_and_quiet_polls_cost_nothing() {
         "{}",
         log[0].path
     );
+    // The run ends (and says so in the status) right after its write.
+    wait_for("the status to show the push", 10, async || {
+        engine.status().servers["c1"]
+            .last_push
+            .as_ref()
+            .is_some_and(|p| p.at > sale_written)
+    })
+    .await;
     let push = engine.status().servers["c1"].last_push.clone().unwrap();
     assert_eq!((push.task, push.written), (Task::Export, 1));
     // The requests spent are counted against the limit the shop states.
