@@ -203,16 +203,6 @@ pub enum CompareBy {
     SkuToCode,
 }
 
-impl CompareBy {
-    pub fn label(self) -> &'static str {
-        match self {
-            CompareBy::BarcodeToBarcode1 => "Баркод ↔ Баркод 1",
-            CompareBy::SkuToBarcode2 => "SKU ↔ Баркод 2",
-            CompareBy::SkuToCode => "SKU ↔ Код",
-        }
-    }
-}
-
 /// When a task starts ("Отложен старт").
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "mode", rename_all = "snake_case")]

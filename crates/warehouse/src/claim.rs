@@ -100,13 +100,7 @@ pub(crate) async fn create_claimed_in(
         match claim_in(tx, &Claim::usn_sequence(u)).await {
             Ok(()) => {}
             Err(Error::Claimed { .. }) => {
-                return Err(Error::InvalidInput {
-                    item: format!("УНП `{}`", u.usn),
-                    message: format!(
-                        "sequence number {} of device {} is already used by another document",
-                        u.sequence, u.device
-                    ),
-                });
+                return Err(Error::UsnTaken { usn: u.usn.clone() });
             }
             Err(e) => return Err(e),
         }

@@ -64,6 +64,10 @@ pub enum Error {
     UnknownGoodsGroup { group_id: i64 },
     #[error("{item}: {message}")]
     InvalidInput { item: String, message: String },
+    /// The УНП (or its device's sequence number) is already on another document: another
+    /// importer or Склад Pro took it meanwhile; the next number is free to take.
+    #[error("УНП `{usn}` is already used by another document")]
+    UsnTaken { usn: String },
     #[error("document {0} was not found")]
     DocumentNotFound(String),
     #[error(

@@ -484,10 +484,9 @@ pub(crate) async fn create_document_in(
             .await?
             .is_empty()
         {
-            return Err(Error::invalid(
-                format!("УНП `{}`", usn.usn),
-                "it is already used by another document",
-            ));
+            return Err(Error::UsnTaken {
+                usn: usn.usn.clone(),
+            });
         }
     }
 

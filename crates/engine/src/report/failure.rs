@@ -94,6 +94,7 @@ impl From<&WarehouseError> for DatabaseFailure {
             | WarehouseError::InvalidInput { .. }
             | WarehouseError::DocumentNotFound(_)
             | WarehouseError::Fiscal(_)
+            | WarehouseError::UsnTaken { .. }
             | WarehouseError::InsufficientStock(_) => DatabaseFailure::Refused { detail },
             _ => DatabaseFailure::Other { detail },
         }

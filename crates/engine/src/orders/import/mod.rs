@@ -79,6 +79,11 @@ fn warehouse_reason(e: &skladsync_warehouse::Error) -> (QueueKind, OrderProblem)
                 shortages: shortages.iter().map(StockShortage::from).collect(),
             },
         ),
+        // Taken by another importer or Склад Pro after the retries: the order's УНП is taken.
+        E::UsnTaken { usn } => (
+            QueueKind::Rejected,
+            OrderProblem::UsnTaken { usn: usn.clone() },
+        ),
         E::UnknownGood { .. }
         | E::UnknownPartner { .. }
         | E::UnknownObject { .. }

@@ -94,8 +94,8 @@ impl Importer<'_> {
                     }
                     break (doc, usn_record);
                 }
-                Err(skladsync_warehouse::Error::InvalidInput { item, .. })
-                    if item.starts_with("УНП") && shop_usn.is_none() && attempts < USN_ATTEMPTS =>
+                Err(skladsync_warehouse::Error::UsnTaken { .. })
+                    if shop_usn.is_none() && attempts < USN_ATTEMPTS =>
                 {
                     // Склад Pro or another importer took this number meanwhile: ours was never
                     // used; take the next.
