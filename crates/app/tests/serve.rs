@@ -19,6 +19,31 @@ fn skladsync(data: &std::path::Path) -> Command {
     cmd
 }
 
+/// SIGTERM ends the process within 5 s, with exit code 0.
+fn sigterm_ends_it_cleanly(child: &mut Child, stderr: &std::path::Path) {
+    let asked = Instant::now();
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if asked.elapsed() > Duration::from_secs(5) {
+            let _ = child.kill();
+            panic!(
+                "serve did not stop within 5 s:\n{}",
+                std::fs::read_to_string(stderr).unwrap_or_default()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let log = std::fs::read_to_string(stderr).unwrap_or_default();
+    assert_eq!(status.code(), Some(0), "{log}");
+}
+
 fn attach(file: &SettingsFile, child: &mut Child) -> RemoteEngine {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
@@ -185,27 +210,7 @@ async fn serve_runs_attaches_refuses_a_second_copy_and_stops_cleanly_on_sigterm(
     assert_eq!(held.servers[0].name, "Магазин 20");
 
     // SIGTERM in the middle of the export.
-    let asked = Instant::now();
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if asked.elapsed() > Duration::from_secs(5) {
-            let _ = child.kill();
-            panic!(
-                "serve did not stop within 5 s:\n{}",
-                std::fs::read_to_string(dir.path().join("serve.err")).unwrap_or_default()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let log = std::fs::read_to_string(dir.path().join("serve.err")).unwrap();
-    assert_eq!(status.code(), Some(0), "{log}");
+    sigterm_ends_it_cleanly(&mut child, &dir.path().join("serve.err"));
     assert!(
         !control::info_path(&file).exists(),
         "the address file is gone"
@@ -403,27 +408,7 @@ async fn serve_on_the_demo_stops_cleanly_on_sigterm_mid_export() {
         }
     }
 
-    let asked = Instant::now();
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if asked.elapsed() > Duration::from_secs(5) {
-            let _ = child.kill();
-            panic!(
-                "serve --demo did not stop within 5 s:\n{}",
-                std::fs::read_to_string(dir.path().join("serve.err")).unwrap_or_default()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let log = std::fs::read_to_string(dir.path().join("serve.err")).unwrap();
-    assert_eq!(status.code(), Some(0), "{log}");
+    sigterm_ends_it_cleanly(&mut child, &dir.path().join("serve.err"));
 
     // The run stopped between goods: some were pushed with their new quantity, the others
     // still hold what they had; none holds anything else.

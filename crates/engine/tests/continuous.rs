@@ -20,8 +20,17 @@ async fn wait_for(what: &str, secs: u64, mut ok: impl AsyncFnMut() -> bool) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_sale_reaches_the_shop_and_quiet_polls_cost_nothing() {
+/// A seeded SQLite warehouse of `goods` goods in one object, an empty sandbox shop, and a server
+/// of the two exporting to that object.
+struct Setup {
+    dir: tempfile::TempDir,
+    wh: Warehouse,
+    sandbox: Sandbox,
+    server: Server,
+    object: i64,
+}
+
+async fn setup(id: &str, goods: usize) -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let connection = Connection::Sqlite {
         path: dir.path().join("wh.db"),
@@ -30,7 +39,7 @@ async fn a_sale_reaches_the_shop_and_quiet_polls_cost_nothing() {
         .await
         .unwrap();
     wh.seed(&SeedOptions {
-        goods: 20,
+        goods,
         objects: 1,
         partners: 2,
         ..Default::default()
@@ -43,9 +52,27 @@ async fn a_sale_reaches_the_shop_and_quiet_polls_cost_nothing() {
     })
     .await
     .unwrap();
-    let mut server = Server::new("c1", "Непрекъснато", sandbox.base_url(), connection);
+    let mut server = Server::new(id, "Непрекъснато", sandbox.base_url(), connection);
     let object = wh.locations().await.unwrap()[0].id;
     server.export.object = Some(object.into());
+    Setup {
+        dir,
+        wh,
+        sandbox,
+        server,
+        object,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sale_reaches_the_shop_and_quiet_polls_cost_nothing() {
+    let Setup {
+        dir,
+        wh,
+        sandbox,
+        mut server,
+        object,
+    } = setup("c1", 20).await;
     server.export.enabled = true;
     server.export.start = StartMode::Continuous { seconds: 1 };
     server.import.enabled = false;
@@ -174,29 +201,12 @@ async fn a_sale_reaches_the_shop_and_quiet_polls_cost_nothing() {
 /// the history.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_reconciliation_sets_right_what_the_shop_holds_and_lists_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let connection = Connection::Sqlite {
-        path: dir.path().join("wh.db"),
-    };
-    let wh = Warehouse::create_blank(&connection, &BlankDatabase::default())
-        .await
-        .unwrap();
-    wh.seed(&SeedOptions {
-        goods: 12,
-        objects: 1,
-        partners: 2,
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-    let sandbox = Sandbox::start(SandboxConfig {
-        seed: Seed::Empty,
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-    let mut server = Server::new("r1", "Сверяване", sandbox.base_url(), connection);
-    server.export.object = Some(wh.locations().await.unwrap()[0].id.into());
+    let Setup {
+        dir,
+        sandbox,
+        mut server,
+        ..
+    } = setup("r1", 12).await;
     // Without the order import (with it, the reconciliation takes the orders in first).
     server.import.enabled = false;
     let secrets = MemorySecretStore::default();

@@ -913,7 +913,7 @@ async fn supto_usn_recorded_and_protected(engine: Engine) {
     });
     assert!(matches!(
         wh.create_document(&again).await,
-        Err(Error::InvalidInput { .. })
+        Err(Error::UsnTaken { .. })
     ));
     assert!(matches!(
         wh.annul_document(DocumentKind::Sale, written.number, object, user)
