@@ -128,6 +128,7 @@ texts! {
     poll_every_seconds: "Проверка на всеки (секунди)", "Check every (seconds)";
     in_step_since: "В синхрон от", "In step since";
     last_push: "Последна промяна изпратена", "Last change sent";
+    written: "записани", "written";
     requests_this_hour: "Заявки към магазина за последния час (от позволените)", "Shop requests in the last hour (of those allowed)";
     hour: "час", "hour";
     minute: "минута", "minute";

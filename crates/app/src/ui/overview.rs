@@ -61,7 +61,7 @@ fn in_step_lines(ui: &mut egui::Ui, t: &Texts, st: &skladsync_engine::ServerStat
             t.last_push,
             t.task(p.task),
             p.written,
-            t.updated,
+            t.written,
             p.took_ms as f64 / 1000.0
         ));
     }
