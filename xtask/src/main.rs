@@ -1,4 +1,5 @@
-//! Developer tasks: `cargo xtask seed-db …`, `cargo xtask bench …`, `cargo xtask fuzz …`.
+//! Developer tasks: `cargo xtask seed-db …`, `cargo xtask bench …`, `cargo xtask fuzz …`,
+//! `cargo xtask soak …`.
 
 mod latency;
 
@@ -62,6 +63,28 @@ enum Command {
         /// Build the test optimised (more cases per minute, a longer build).
         #[arg(long)]
         release: bool,
+    },
+    /// The soak of the continuous mode for N minutes (the engine test `soak`, which CI runs
+    /// for 30 s): a real engine with both task groups polling, a SQLite warehouse and the
+    /// sandbox shop, with sales, orders, payments, cancellations, price changes and shop faults
+    /// at random; then checks that shop and warehouse agree and that every order is in Склад
+    /// Pro exactly once, and prints the figures. Fails naming what disagrees.
+    Soak {
+        #[arg(long, default_value_t = 15)]
+        minutes: u64,
+        /// Repeat a run: the seed it printed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Goods in the warehouse (enough stock for the shoppers and the till for a while;
+        /// the engine test alone uses 60).
+        #[arg(long, default_value_t = 500)]
+        goods: usize,
+        /// Build the test optimised (a longer build).
+        #[arg(long)]
+        release: bool,
+        /// Print every request the shop receives and the engine's state each second.
+        #[arg(long)]
+        trace: bool,
     },
     /// Measure speed (figures go in the README).
     Bench {
@@ -700,6 +723,31 @@ async fn main() -> Result<()> {
             }
             if !cmd.status()?.success() {
                 bail!("the order fuzz found a problem (see above; repeat it with --seed)");
+            }
+        }
+        Command::Soak {
+            minutes,
+            seed,
+            goods,
+            release,
+            trace,
+        } => {
+            let mut cmd = std::process::Command::new(env!("CARGO"));
+            cmd.args(["test", "-p", "skladsync-engine", "--test", "soak"]);
+            if release {
+                cmd.arg("--release");
+            }
+            cmd.args(["--", "--nocapture"]);
+            cmd.env("SKLADSYNC_SOAK_SECONDS", (minutes * 60).to_string());
+            if let Some(seed) = seed {
+                cmd.env("SKLADSYNC_SOAK_SEED", seed.to_string());
+            }
+            cmd.env("SKLADSYNC_SOAK_GOODS", goods.to_string());
+            if trace {
+                cmd.env("SKLADSYNC_SOAK_TRACE", "1");
+            }
+            if !cmd.status()?.success() {
+                bail!("the soak found a problem (see above; repeat it with --seed)");
             }
         }
         Command::Bench {

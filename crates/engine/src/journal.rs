@@ -230,6 +230,25 @@ impl Journal {
         Ok(())
     }
 
+    /// Forget the quantity the shop was last given of these goods (what is kept of them
+    /// otherwise stays): the shop changed it itself — a shopper's checkout took the goods — so
+    /// the next export gives it the warehouse's quantity, whatever the warehouse holds then.
+    pub async fn forget_pushed_quantities(
+        &self,
+        server: &str,
+        goods: &[i64],
+    ) -> Result<(), JournalError> {
+        for good in goods {
+            sqlx::query("UPDATE pushed SET quantity = NULL WHERE server = ? AND good_id = ?")
+                .bind(server.to_owned())
+                .bind(*good)
+                .execute(&self.pool)
+                .await
+                .map_err(|e| self.err(e))?;
+        }
+        Ok(())
+    }
+
     pub async fn forget_push(&self, server: &str, good_id: i64) -> Result<(), JournalError> {
         sqlx::query("DELETE FROM pushed WHERE server = ? AND good_id = ?")
             .bind(server.to_owned())

@@ -1,7 +1,9 @@
 //! The continuous mode's export poll: the warehouse's change mark is read (one cheap read), and
 //! only the goods it names are read and compared with what the shop was last given; a good
 //! whose summed quantity or price really changed costs one read and one write to the shop, a
-//! poll that found nothing costs no request at all.
+//! poll that found nothing costs no request at all. A write the shop did not take for a reason
+//! that passes (no answer, 5xx, still rate-limited after the waits) is tried again by the next
+//! poll: the mark moves on only when every change reached the shop or was refused for good.
 
 use skladsync_cloudcart::Client;
 use skladsync_warehouse::{ChangeMark, FullComparison, Warehouse};
@@ -9,6 +11,7 @@ use skladsync_warehouse::{ChangeMark, FullComparison, Warehouse};
 use crate::error::EngineError;
 use crate::events::{Reporter, RunSummary};
 use crate::journal::{Journal, JournalError};
+use crate::report::{Problem, ShopFailure};
 use crate::settings::{Server, StockFormula};
 
 const SCHEMA: &str =
@@ -74,6 +77,19 @@ fn needs_full(why: FullComparison, server: &Server) -> bool {
     }
 }
 
+/// Whether the shop failed to take a write for a reason that passes, so that the same write
+/// may succeed later: no answer, a retryable 5xx, or still over the rate limit after the waits.
+/// A refusal of the value itself (422, …) does not pass by asking again.
+fn retry_later(summary: &RunSummary) -> bool {
+    summary.problems.iter().any(|p| match &p.problem {
+        Problem::Shop(ShopFailure::Unreachable { .. } | ShopFailure::RateLimited { .. }) => true,
+        Problem::Shop(ShopFailure::Refused { status, .. }) => {
+            skladsync_cloudcart::RETRYABLE_STATUSES.contains(status)
+        }
+        _ => false,
+    })
+}
+
 /// One poll of the export: nothing when nothing changed; the named goods when the shop already
 /// has them from us; every good (a full pass) the first time, after what the mark cannot trace,
 /// or when a named good is new to the shop.
@@ -117,7 +133,11 @@ pub async fn poll_export(
         crate::export::export_goods(wh, shop, journal, server, reporter, false, Some(&known))
             .await?
     };
-    // Kept only after the goods were written: a poll stopped half-way reads them again.
-    keep_mark(journal, &server.id, &changes.mark).await?;
+    // Kept only after the goods were written: a poll stopped half-way, or one whose writes the
+    // shop could not take just now, reads them again (those already written compare equal with
+    // what the journal says the shop was given, and cost no request).
+    if !retry_later(&summary) {
+        keep_mark(journal, &server.id, &changes.mark).await?;
+    }
     Ok(summary)
 }

@@ -288,3 +288,126 @@ async fn the_reconciliation_sets_right_what_the_shop_holds_and_lists_it() {
     );
     sandbox.shutdown().await;
 }
+
+/// A poll whose write the shop keeps failing (5xx after every retry) does not lose the change:
+/// once the shop answers again, a later poll writes it — not only the nightly reconciliation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_the_shop_failed_to_take_is_written_by_a_later_poll() {
+    let dir = tempfile::tempdir().unwrap();
+    let connection = Connection::Sqlite {
+        path: dir.path().join("wh.db"),
+    };
+    let wh = Warehouse::create_blank(&connection, &BlankDatabase::default())
+        .await
+        .unwrap();
+    wh.seed(&SeedOptions {
+        goods: 8,
+        objects: 1,
+        partners: 2,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let sandbox = Sandbox::start(SandboxConfig {
+        seed: Seed::Empty,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let mut server = Server::new("c2", "Повторение", sandbox.base_url(), connection);
+    let object = wh.locations().await.unwrap()[0].id;
+    server.export.object = Some(object);
+    server.export.enabled = true;
+    server.export.start = StartMode::Continuous { seconds: 1 };
+    server.import.enabled = false;
+    let secrets = Arc::new(MemorySecretStore::default());
+    secrets
+        .set(&server.shop.api_key, sandbox.api_key())
+        .unwrap();
+    let file = SettingsFile::at(dir.path().join("settings.json"));
+    file.save(&Settings {
+        servers: vec![server.clone()],
+        ..Default::default()
+    })
+    .unwrap();
+    let journal = Journal::open(&dir.path().join("journal.db")).await.unwrap();
+    let secrets: Arc<dyn SecretStore> = secrets;
+    let engine = Engine::new(EngineConfig {
+        settings: file.clone(),
+        run_task: default_task_runner(secrets.clone(), journal.clone()),
+        secrets,
+        journal: Some(journal.clone()),
+        waker: Box::new(|| {}),
+    });
+    engine.execute(Command::StartEnabled).await;
+    let goods = wh.goods(&[], PriceGroup::RETAIL).await.unwrap().goods;
+    wait_for("the first full pass", 60, async || {
+        journal.pushed("c2").await.unwrap().len() == goods.len()
+    })
+    .await;
+
+    // Every write of a variant fails until the shop recovers: the first try and every retry.
+    sandbox.state().set_fault(
+        cloudcart_sandbox::FaultRule::from(cloudcart_sandbox::Fault::ServerError {
+            status: 503,
+            times: u32::MAX,
+        })
+        .on_path("/api/v2/variants")
+        .on_method("PATCH"),
+    );
+    let pushed = journal.pushed("c2").await.unwrap();
+    let good = goods
+        .iter()
+        .find(|g| pushed[&g.id].quantity.is_some_and(|q| q >= Decimal::ONE))
+        .expect("a good in stock");
+    let before = pushed[&good.id].quantity.unwrap();
+    let variant: u64 = pushed[&good.id].variant_id.parse().unwrap();
+    let user = wh.users().await.unwrap()[0].id;
+    wh.create_document(&NewDocument {
+        kind: DocumentKind::Sale,
+        object_id: object,
+        user_id: user,
+        partner: PartnerChoice::Existing(2),
+        date: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+        lines: vec![NewLine {
+            good_id: good.id,
+            quantity: Decimal::ONE,
+            price: good.price,
+            discount_percent: Decimal::ZERO,
+        }],
+        reference: "каса 2".into(),
+        payment_type_id: 1,
+        paid: vec![],
+        usn: None,
+        converts_order: None,
+    })
+    .await
+    .unwrap();
+    // The poll tried, retried and gave up on the good (the run reports it).
+    wait_for("the poll to give up on the write", 60, async || {
+        journal
+            .runs("c2", 10)
+            .await
+            .unwrap()
+            .iter()
+            .any(|r| r.counts.skipped > 0)
+    })
+    .await;
+    let tried = sandbox
+        .state()
+        .request_log()
+        .iter()
+        .filter(|r| r.method == "PATCH" && r.status == 503)
+        .count();
+    assert!(tried >= 2, "the write was tried and retried: {tried}");
+    sandbox.state().clear_faults();
+
+    // The shop answers again: a later poll writes the change.
+    let want: f64 = (before - Decimal::ONE).to_string().parse().unwrap();
+    wait_for("a later poll to write the change", 30, async || {
+        sandbox.state().variant(variant).and_then(|v| v.quantity) == Some(want)
+    })
+    .await;
+    assert!(engine.shutdown(Duration::from_secs(10)).await);
+    sandbox.shutdown().await;
+}

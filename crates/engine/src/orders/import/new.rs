@@ -6,7 +6,7 @@ use skladsync_warehouse::{DocumentKind, NewDocument, PaidAmount, PartnerChoice, 
 
 use super::{Fail, Importer, Outcome};
 use crate::events::Level;
-use crate::orders::plan::{Plan, is_cancelled, plan_order, transaction_number};
+use crate::orders::plan::{LineSource, Plan, is_cancelled, plan_order, transaction_number};
 use crate::orders::reference;
 use crate::orders::store::{Binding, QueueKind};
 use crate::report::{Money, OrderNote, OrderProblem, PartnerField};
@@ -125,6 +125,19 @@ impl Importer<'_> {
             note: String::new(),
         };
         self.store.save_binding(&self.server.id, &binding).await?;
+        // The shop took the order's goods from its own stock at checkout: what the export last
+        // gave it of them no longer holds. The next export sets their quantities from the
+        // warehouse, even when other changes of the same goods cancel this document out.
+        let goods: Vec<i64> = plan
+            .planned
+            .iter()
+            .filter(|l| matches!(l.source, LineSource::Goods { .. }))
+            .map(|l| l.good_id)
+            .collect();
+        self.store
+            .journal()
+            .forget_pushed_quantities(&self.server.id, &goods)
+            .await?;
         self.reporter.log(
             Level::Info,
             OrderNote::Created {
