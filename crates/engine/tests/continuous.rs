@@ -293,30 +293,13 @@ async fn the_reconciliation_sets_right_what_the_shop_holds_and_lists_it() {
 /// once the shop answers again, a later poll writes it — not only the nightly reconciliation.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_change_the_shop_failed_to_take_is_written_by_a_later_poll() {
-    let dir = tempfile::tempdir().unwrap();
-    let connection = Connection::Sqlite {
-        path: dir.path().join("wh.db"),
-    };
-    let wh = Warehouse::create_blank(&connection, &BlankDatabase::default())
-        .await
-        .unwrap();
-    wh.seed(&SeedOptions {
-        goods: 8,
-        objects: 1,
-        partners: 2,
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-    let sandbox = Sandbox::start(SandboxConfig {
-        seed: Seed::Empty,
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-    let mut server = Server::new("c2", "Повторение", sandbox.base_url(), connection);
-    let object = wh.locations().await.unwrap()[0].id;
-    server.export.object = Some(object);
+    let Setup {
+        dir,
+        wh,
+        sandbox,
+        mut server,
+        object,
+    } = setup("c2", 8).await;
     server.export.enabled = true;
     server.export.start = StartMode::Continuous { seconds: 1 };
     server.import.enabled = false;

@@ -46,7 +46,7 @@ async fn an_order_coming_in_sets_the_shop_right_when_other_changes_cancel_it_out
         f.wh.create_document(&NewDocument {
             kind: DocumentKind::Sale,
             object_id: f.object,
-            user_id: user,
+            user_id: user.get(),
             partner: PartnerChoice::Existing(2),
             date: chrono::Local::now().date_naive(),
             lines: vec![NewLine {
@@ -77,7 +77,7 @@ async fn an_order_coming_in_sets_the_shop_right_when_other_changes_cancel_it_out
 
     // The till's sale is annulled and the order comes in as a Sale: the warehouse holds 9 again,
     // what the shop was last given.
-    f.wh.annul_document(DocumentKind::Sale, till.number, f.object, user)
+    f.wh.annul_document(DocumentKind::Sale, till.number, f.object, user.get())
         .await
         .unwrap();
     let s = f.import_with(&server).await;

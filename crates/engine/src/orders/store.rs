@@ -134,11 +134,6 @@ pub struct OrderStore {
 }
 
 impl OrderStore {
-    /// The journal the store keeps its tables in.
-    pub(crate) fn journal(&self) -> &Journal {
-        &self.journal
-    }
-
     pub async fn open(journal: &Journal) -> Result<OrderStore, JournalError> {
         for stmt in SCHEMA {
             sqlx::query(*stmt)

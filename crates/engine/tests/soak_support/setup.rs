@@ -196,36 +196,37 @@ impl World {
         server.export.start = StartMode::Continuous {
             seconds: export_every,
         };
-        server.export.object = Some(object);
-        server.export.goods_groups = export_groups.clone();
+        server.export.object = Some(object.into());
+        server.export.goods_groups = export_groups.clone().into_iter().map(Into::into).collect();
         // The formula under which the shop is in step with open Orders too.
         server.export.stock_formula = StockFormula::OnHandMinusOrders;
         server.import.enabled = true;
         server.import.start = StartMode::Continuous {
             seconds: import_every,
         };
-        server.import.object = Some(object);
-        server.import.active_user = Some(user);
+        server.import.object = Some(object.into());
+        server.import.active_user = Some(user.into());
         server.import.document_kind = DocumentKind::Order;
         server.import.sale_statuses = SALE_STATUSES.iter().map(|s| s.to_string()).collect();
         server.import.special_goods = SpecialGoods {
-            delivery: Some(delivery),
-            discount: Some(discount),
+            delivery: Some(delivery.into()),
+            discount: Some(discount.into()),
             fee: None,
         };
-        server.import.discount_goods_other_rates = other_discounts;
+        server.import.discount_goods_other_rates =
+            other_discounts.into_iter().map(Into::into).collect();
         server.import.payment_types = vec![
             PaymentTypeMapping {
                 provider: "cod".into(),
-                payment_type: by_method(1),
+                payment_type: by_method(1).into(),
             },
             PaymentTypeMapping {
                 provider: "bank_transfer".into(),
-                payment_type: by_method(2),
+                payment_type: by_method(2).into(),
             },
             PaymentTypeMapping {
                 provider: "borica".into(),
-                payment_type: by_method(3),
+                payment_type: by_method(3).into(),
             },
         ];
         let secrets = Arc::new(MemorySecretStore::default());
