@@ -65,7 +65,7 @@ enum Command {
         release: bool,
     },
     /// The soak of the continuous mode for N minutes (the engine test `soak`, which CI runs
-    /// for 30 s): a real engine with both task groups polling, a SQLite warehouse and the
+    /// for a minute): a real engine with both task groups polling, a SQLite warehouse and the
     /// sandbox shop, with sales, orders, payments, cancellations, price changes and shop faults
     /// at random; then checks that shop and warehouse agree and that every order is in Склад
     /// Pro exactly once, and prints the figures. Fails naming what disagrees.
