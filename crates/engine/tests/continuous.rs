@@ -64,15 +64,12 @@ async fn setup(id: &str, goods: usize) -> Setup {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_sale_reaches_the_shop_and_quiet_polls_cost_nothing() {
-    let Setup {
-        dir,
-        wh,
-        sandbox,
-        mut server,
-        object,
-    } = setup("c1", 20).await;
+/// A real engine over the server, its export continuous (a poll a second), its import off.
+async fn continuous_engine(
+    dir: &tempfile::TempDir,
+    sandbox: &Sandbox,
+    server: &mut Server,
+) -> (Engine, Journal) {
     server.export.enabled = true;
     server.export.start = StartMode::Continuous { seconds: 1 };
     server.import.enabled = false;
@@ -89,12 +86,25 @@ async fn a_sale_reaches_the_shop_and_quiet_polls_cost_nothing() {
     let journal = Journal::open(&dir.path().join("journal.db")).await.unwrap();
     let secrets: Arc<dyn SecretStore> = secrets;
     let engine = Engine::new(EngineConfig {
-        settings: file.clone(),
+        settings: file,
         run_task: default_task_runner(secrets.clone(), journal.clone()),
         secrets,
         journal: Some(journal.clone()),
         waker: Box::new(|| {}),
     });
+    (engine, journal)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sale_reaches_the_shop_and_quiet_polls_cost_nothing() {
+    let Setup {
+        dir,
+        wh,
+        sandbox,
+        mut server,
+        object,
+    } = setup("c1", 20).await;
+    let (engine, journal) = continuous_engine(&dir, &sandbox, &mut server).await;
     let reply = engine.execute(Command::StartEnabled).await;
     // The export, and its nightly reconciliation (waiting for 03:00).
     assert!(
@@ -300,28 +310,7 @@ async fn a_change_the_shop_failed_to_take_is_written_by_a_later_poll() {
         mut server,
         object,
     } = setup("c2", 8).await;
-    server.export.enabled = true;
-    server.export.start = StartMode::Continuous { seconds: 1 };
-    server.import.enabled = false;
-    let secrets = Arc::new(MemorySecretStore::default());
-    secrets
-        .set(&server.shop.api_key, sandbox.api_key())
-        .unwrap();
-    let file = SettingsFile::at(dir.path().join("settings.json"));
-    file.save(&Settings {
-        servers: vec![server.clone()],
-        ..Default::default()
-    })
-    .unwrap();
-    let journal = Journal::open(&dir.path().join("journal.db")).await.unwrap();
-    let secrets: Arc<dyn SecretStore> = secrets;
-    let engine = Engine::new(EngineConfig {
-        settings: file.clone(),
-        run_task: default_task_runner(secrets.clone(), journal.clone()),
-        secrets,
-        journal: Some(journal.clone()),
-        waker: Box::new(|| {}),
-    });
+    let (engine, journal) = continuous_engine(&dir, &sandbox, &mut server).await;
     engine.execute(Command::StartEnabled).await;
     let goods = wh.goods(&[], PriceGroup::RETAIL).await.unwrap().goods;
     wait_for("the first full pass", 60, async || {
