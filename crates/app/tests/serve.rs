@@ -326,6 +326,24 @@ async fn serve_on_the_demo_stops_cleanly_on_sigterm_mid_export() {
         .unwrap();
     let file = SettingsFile::at(data.join("demo").join("settings.json"));
     let remote = attach(&file, &mut child);
+    // A second serve on the demo's settings refuses at once, naming the running one.
+    let second = skladsync(&data)
+        .args(["serve", "--settings", &file.path().display().to_string()])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(3), "{said}");
+    assert!(said.contains(&remote.info().pid.to_string()), "{said}");
+    // The window's engine handle attaches to the same engine.
+    let window = skladsync_engine::EngineHandle::attach(remote.clone(), Box::new(|| {}));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !window.is_following() {
+        assert!(
+            Instant::now() < deadline,
+            "the window never received the updates"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let Reply::Settings { settings } = remote.execute(&EngineCommand::Settings).await.unwrap()
     else {
         panic!("no settings");
@@ -408,6 +426,16 @@ async fn serve_on_the_demo_stops_cleanly_on_sigterm_mid_export() {
         }
     }
 
+    // The window's handle sees the same run's progress.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !window
+        .drain_events()
+        .iter()
+        .any(|e| e.run == run && matches!(e.event, Event::Progress { .. }))
+    {
+        assert!(Instant::now() < deadline, "the window saw no progress");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     sigterm_ends_it_cleanly(&mut child, &dir.path().join("serve.err"));
 
     // The run stopped between goods: some were pushed with their new quantity, the others
